@@ -1,0 +1,45 @@
+//! The service layer's error: what went wrong in terms a caller can act on.
+
+use muster_domain::ValidationErrors;
+use muster_store::StoreError;
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is invalid; nothing was changed.
+    #[error("invalid input: {0}")]
+    Validation(#[from] ValidationErrors),
+    /// The change conflicts with existing data; nothing was changed.
+    #[error("{field}: {message}")]
+    Conflict {
+        /// The field at fault.
+        field: String,
+        /// What conflicts.
+        message: String,
+    },
+    /// A file the caller named could not be read.
+    #[error("cannot read {path}")]
+    ReadFile {
+        /// The path as given.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Password hashing failed (never expected with valid parameters).
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+impl ServiceError {
+    /// A conflict on `field`.
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Muster's use cases. Each one validates its input, opens one transaction, writes
+//! everything the change needs (and, as later features land, its audit event and outbox
+//! messages) and commits once, so a failure leaves nothing half-done.
+//!
+//! The CLI, the JSON API and the console all call these functions; none of them writes to
+//! the store directly.
+
+pub mod demo;
+mod error;
+pub mod organizations;
+pub mod passwords;
+
+pub use error::ServiceError;
+
+/// Result of a use case.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

@@ -1,0 +1,25 @@
+//! Muster's storage layer: the only crate that speaks SQL.
+//!
+//! One [`Store`] fronts either SQLite (the embedded default, one file in WAL mode) or
+//! PostgreSQL (the production path). Both run their own migrations from
+//! `migrations/sqlite` and `migrations/postgres`, and the queries in this crate are written
+//! once in the SQL both understand (`$1` placeholders, `RETURNING`, `ON CONFLICT`), then run
+//! on whichever pool is configured through the [`on_conn!`] macro.
+//!
+//! Writes go through a [`Tx`]: every use case opens one, does all its reads and writes in
+//! it (audit and outbox rows included) and commits once. On SQLite a single writer
+//! connection serializes transactions, which avoids `SQLITE_BUSY` upgrade deadlocks.
+
+mod db;
+mod error;
+pub mod orgs;
+pub mod people;
+pub mod structure;
+mod time;
+
+pub use db::{Backend, MigrationStatus, Store, Tx, mask_url};
+pub use error::StoreError;
+pub use time::DbTime;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,33 @@
+//! Muster's HTTP face: the router every interface hangs off, and the middleware that every
+//! request passes through (request ids, tracing spans, metrics).
+//!
+//! Handlers stay thin: they parse the request, call a use case of `muster-service` and map
+//! its result to HTTP. Errors leave as RFC 9457 problem documents ([`problem`]).
+
+mod health;
+mod middleware;
+pub mod problem;
+
+use axum::Router;
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
+use muster_store::Store;
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Renders the process's metrics for `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+/// Builds the application: every route with its middleware.
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(problem::not_found);
+    middleware::wrap(routes.with_state(state))
+}

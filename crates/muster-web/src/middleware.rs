@@ -1,0 +1,99 @@
+//! Middleware every request passes through, outermost first:
+//! 1. a request id (the client's `X-Request-Id` if it sent a sane one, else a fresh UUID),
+//!    echoed on the response (fresh ids are UUIDv7, so they sort by time in logs);
+//! 2. one tracing span per request carrying that id, method and route;
+//! 3. metrics: a request counter and a latency histogram per route and status.
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderName;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tower::ServiceBuilder;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+/// The header carrying the request id both ways.
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Longest client-supplied request id kept; longer or odd ones are replaced.
+const MAX_CLIENT_REQUEST_ID: usize = 128;
+
+/// Wraps `router` in the request-id, tracing and metrics layers.
+pub(crate) fn wrap(router: Router) -> Router {
+    router.layer(middleware::from_fn(record_metrics)).layer(
+        ServiceBuilder::new()
+            .layer(middleware::from_fn(sanitize_client_request_id))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
+            .layer(
+                TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or_else(|| request.uri().path(), MatchedPath::as_str);
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        route,
+                        request_id,
+                    )
+                }),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    )
+}
+
+#[derive(Clone, Copy)]
+struct MakeId;
+
+impl MakeRequestId for MakeId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        uuid::Uuid::now_v7()
+            .to_string()
+            .parse()
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Drops a client-supplied request id that is too long or not plain printable ASCII, so
+/// that logs never carry attacker-chosen control characters; a fresh one is made instead.
+async fn sanitize_client_request_id(mut request: Request, next: Next) -> Response {
+    let keep = request.headers().get(REQUEST_ID).is_none_or(|value| {
+        value.len() <= MAX_CLIENT_REQUEST_ID
+            && value
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    });
+    if !keep {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// Counts the request and records its latency, labelled by method, route and status.
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,61 @@
+//! The command line: `muster serve`, `muster init`, `muster migrate`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Muster: personnel and access administration.
+#[derive(Debug, Parser)]
+#[command(name = "muster", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./muster.toml when it exists).
+    #[arg(long, global = true, env = "MUSTER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (JSON API, console, metrics).
+    Serve(ServeArgs),
+    /// Create an organization and its first administrator.
+    Init(InitArgs),
+    /// Apply pending database migrations and show the schema version.
+    Migrate(MigrateArgs),
+}
+
+/// Options of `muster serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Seed a demo organization (a county police agency) when the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Options of `muster init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The organization's name, e.g. "Harbor County Police".
+    #[arg(long, value_name = "NAME")]
+    pub org_name: String,
+    /// Login of the organization's first administrator.
+    #[arg(long, value_name = "LOGIN")]
+    pub admin_login: String,
+    /// Read the administrator's password from this file instead of generating one.
+    #[arg(long, value_name = "FILE")]
+    pub admin_password_file: Option<PathBuf>,
+    /// Print what was created, with the one-time secrets, as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `muster migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Only show which migrations are applied; change nothing.
+    #[arg(long)]
+    pub status: bool,
+}

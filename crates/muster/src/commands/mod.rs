@@ -1,0 +1,17 @@
+//! One module per subcommand.
+
+mod init;
+mod migrate;
+mod serve;
+
+use crate::cli::Command;
+use crate::config::Config;
+
+/// Runs `command` with `config`.
+pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve::run(&config, &args).await,
+        Command::Init(args) => init::run(&config, &args).await,
+        Command::Migrate(args) => migrate::run(&config, &args).await,
+    }
+}

@@ -1,0 +1,90 @@
+//! `muster serve`: run the server until SIGTERM or Ctrl-C.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use muster_service::demo::{self, DemoOutcome, DemoSummary};
+use muster_web::AppState;
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use crate::startup;
+
+pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
+    tracing::info!(
+        bind = %config.bind,
+        data_dir = %config.data_dir.display(),
+        database = %config.database_url_masked(),
+        log_format = ?config.log_format,
+        "configuration"
+    );
+    let store = startup::open_store(config).await?;
+    let demo = if args.demo {
+        Some(demo::seed(&store).await?)
+    } else {
+        None
+    };
+    let metrics = startup::install_metrics()?;
+    let listener = startup::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+
+    // The first line on standard output names the bound address (tests and scripts that
+    // bind port 0 read it); the rest of stdout is for people.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "muster: listening on http://{addr}")?;
+    if let Some(outcome) = &demo {
+        print_demo(&mut out, outcome, addr)?;
+    }
+    out.flush()?;
+    drop(out);
+
+    let app = muster_web::router(AppState {
+        store: store.clone(),
+        metrics,
+    });
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(startup::shutdown_signal())
+    .await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo(out: &mut impl Write, outcome: &DemoOutcome, addr: SocketAddr) -> anyhow::Result<()> {
+    let summary = |out: &mut dyn Write, s: &DemoSummary| -> std::io::Result<()> {
+        writeln!(
+            out,
+            "Demo organization \"{}\" with {} users. Sign in at http://{addr}/ with organization \"{}\" and one of:",
+            s.org_name, s.users, s.org_slug
+        )?;
+        for account in &s.accounts {
+            writeln!(
+                out,
+                "  {:<14} password {:<22} {}",
+                account.login, account.password, account.description
+            )?;
+        }
+        Ok(())
+    };
+    match outcome {
+        DemoOutcome::Seeded(s) => {
+            writeln!(out, "Seeded the demo organization.")?;
+            summary(out, s)?;
+        }
+        DemoOutcome::AlreadySeeded(s) => {
+            writeln!(
+                out,
+                "The demo organization is already here; nothing changed."
+            )?;
+            summary(out, s)?;
+        }
+        DemoOutcome::NotEmpty => writeln!(
+            out,
+            "The database already holds other organizations; the demo was not seeded."
+        )?,
+    }
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! Integration tests: the real `muster` binary, over HTTP and its command line, on SQLite
+//! and (with `MUSTER_TEST_DATABASE_URL`) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod cli;
+mod demo;
+mod server;
+
+use std::path::Path;
+
+use muster_testkit::{Backend, TestApp};
+
+/// The binary under test.
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_muster"))
+}
+
+/// Starts `muster serve` on a fresh database.
+async fn spawn(backend: Backend) -> TestApp {
+    TestApp::spawn(bin(), backend).await
+}

@@ -1,0 +1,114 @@
+//! The server's operational endpoints and lifecycle.
+
+use muster_testkit::{Backend, on_both_backends};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::spawn;
+
+on_both_backends!(
+    healthz_answers_ok_and_echoes_a_request_id,
+    readyz_reports_the_database_and_its_schema_version,
+    metrics_count_requests_per_route_and_status,
+    unknown_paths_get_a_problem_document,
+    sigterm_stops_the_server_cleanly,
+);
+
+async fn healthz_answers_ok_and_echoes_a_request_id(backend: Backend) {
+    let app = spawn(backend).await;
+
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let generated = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(generated.len(), 36, "a fresh UUID: {generated}");
+    assert_eq!(response.json::<Value>().await.unwrap()["status"], "ok");
+
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-42");
+
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id\twith tab")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.headers()["x-request-id"], "bad id\twith tab");
+}
+
+async fn readyz_reports_the_database_and_its_schema_version(backend: Backend) {
+    let app = spawn(backend).await;
+
+    let response = app.get("/readyz").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    let expected = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(body["database"], expected);
+    assert!(body["schema_version"].as_i64().unwrap() >= 20_261_123_000_000);
+}
+
+async fn metrics_count_requests_per_route_and_status(backend: Backend) {
+    let app = spawn(backend).await;
+    for _ in 0..3 {
+        app.get("/healthz").await;
+    }
+    app.get("/no-such-page").await;
+
+    let text = app.get("/metrics").await.text().await.unwrap();
+
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{"),
+        "{text}"
+    );
+}
+
+async fn unknown_paths_get_a_problem_document(backend: Backend) {
+    let app = spawn(backend).await;
+
+    let response = app.get("/api/v1/nothing-here").await;
+
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], 404);
+    assert_eq!(body["type"], "https://muster.dev/problems/not-found");
+}
+
+async fn sigterm_stops_the_server_cleanly(backend: Backend) {
+    let mut app = spawn(backend).await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+
+    let status = app.stop().await;
+
+    assert!(
+        status.success(),
+        "exit status {status}: {}",
+        app.server_log()
+    );
+    assert!(app.server_log().contains("stopped"), "{}", app.server_log());
+}
