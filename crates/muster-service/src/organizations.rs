@@ -102,13 +102,11 @@ pub async fn create(store: &Store, request: NewOrganization) -> Result<CreatedOr
         return Err(ValidationErrors::single("org_name", "is invalid").into());
     };
 
-    let (password, generated) = match request.admin_password {
-        Some(given) => (given, None),
-        None => {
-            let fresh = passwords::generate();
-            (fresh.clone(), Some(fresh))
-        }
-    };
+    let generated = request.admin_password.is_none().then(passwords::generate);
+    let password = request
+        .admin_password
+        .or_else(|| generated.clone())
+        .unwrap_or_else(passwords::generate);
     let password_hash = passwords::hash(password).await?;
     let must_change_password = generated.is_some();
 

@@ -219,15 +219,14 @@ impl Store {
 
     /// Every migration this build knows, with whether the database has applied it.
     pub async fn schema_status(&self) -> Result<Vec<MigrationStatus>> {
-        let applied: Vec<i64> = match on_conn!(store self, c => {
+        // Before the first migration the bookkeeping table does not exist yet: nothing is
+        // applied.
+        let applied: Vec<i64> = on_conn!(store self, c => {
             sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
                 .fetch_all(c)
                 .await
-        }) {
-            Ok(versions) => versions,
-            // Before the first migration the bookkeeping table does not exist yet.
-            Err(_) => Vec::new(),
-        };
+        })
+        .unwrap_or_default();
         Ok(self
             .migrator()
             .iter()

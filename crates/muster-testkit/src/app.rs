@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use crate::database::{Backend, TestDatabase};
 
 /// How long a server may take to start (PostgreSQL migrations included).
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+const START_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Environment variables of the test process that must not leak into `muster`.
 const SCRUBBED_ENV: [&str; 7] = [
@@ -94,7 +94,7 @@ impl TestApp {
         let address = first
             .strip_prefix("muster: listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
-        self.base_url = address.to_owned();
+        address.clone_into(&mut self.base_url);
         self.stdout = Arc::default();
         let sink = Arc::clone(&self.stdout);
         tokio::spawn(async move {
