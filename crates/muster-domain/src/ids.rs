@@ -64,6 +64,12 @@ macro_rules! id_type {
                 Self(uuid)
             }
         }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
     };
 }
 
@@ -94,4 +100,20 @@ id_type!(
 id_type!(
     /// An entry of one of the organization's reference lists (ranks, titles, …).
     ReferenceItemId
+);
+id_type!(
+    /// An API token.
+    TokenId
+);
+id_type!(
+    /// An emergency contact of a user.
+    ContactId
+);
+id_type!(
+    /// An audit event.
+    AuditEventId
+);
+id_type!(
+    /// A module of the organization's applications.
+    ModuleId
 );

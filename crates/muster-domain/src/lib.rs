@@ -9,7 +9,7 @@
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $wire)] $variant),+
         }
@@ -49,10 +49,20 @@ macro_rules! wire_enum {
 }
 
 pub mod access;
+pub mod hierarchy;
 pub mod ids;
+pub mod nodes;
 pub mod org;
+pub mod paging;
+pub mod patch;
+pub mod people;
+pub mod reference;
+pub mod roles;
 pub mod user;
 pub mod validation;
 
-pub use ids::{CommandGroupId, NodeId, NodeKindId, OrgId, ReferenceItemId, RoleId, UserId};
+pub use ids::{
+    AuditEventId, CommandGroupId, ContactId, ModuleId, NodeId, NodeKindId, OrgId, ReferenceItemId,
+    RoleId, TokenId, UserId,
+};
 pub use validation::{FieldError, ValidationErrors};

@@ -94,7 +94,7 @@ pub const ROOT_NODE_KIND: &str = "Organization";
 
 /// A postal address. Every part is optional; nodes and users without their own address use
 /// the organization's.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Street and number.

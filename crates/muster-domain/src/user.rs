@@ -172,7 +172,7 @@ mod tests {
 }
 
 /// A telephone number of a user or an emergency contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Phone {
     /// `mobile`, `work`, `home`, `pager` or `fax`.

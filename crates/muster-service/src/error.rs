@@ -17,6 +17,12 @@ pub enum ServiceError {
         /// What conflicts.
         message: String,
     },
+    /// The object does not exist in the caller's organization (or is not visible).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// `If-Match` named a version that is no longer current; nothing was changed.
+    #[error("the {0} was changed by someone else; reload it and try again")]
+    Stale(&'static str),
     /// A file the caller named could not be read.
     #[error("cannot read {path}")]
     ReadFile {

@@ -5,11 +5,22 @@
 //! The CLI, the JSON API and the console all call these functions; none of them writes to
 //! the store directly.
 
+pub mod audit;
+pub mod context;
 pub mod demo;
 mod error;
+pub mod hierarchy;
+pub mod nodes;
 pub mod organizations;
+pub mod paging;
 pub mod passwords;
+pub mod people;
+pub mod reference;
+pub mod roles;
+pub mod tokens;
+pub mod users;
 
+pub use context::{Actor, Ctx};
 pub use error::ServiceError;
 
 /// Result of a use case.

@@ -11,7 +11,10 @@ use muster_store::{DbTime, Store, Tx, orgs};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use crate::{Result, ServiceError, passwords};
+use serde_json::Value;
+
+use crate::audit::{self, Changes, Target};
+use crate::{Ctx, Result, ServiceError, passwords, tokens};
 
 /// Shortest password accepted until organizations set their own policy.
 pub const MIN_PASSWORD_LENGTH: usize = 10;
@@ -53,6 +56,16 @@ pub struct CreatedOrganization {
     pub admin_password: Option<SecretString>,
     /// Whether the administrator must change the password at first sign-in.
     pub must_change_password: bool,
+    /// An API token acting as the administrator; shown once, stored only as a hash.
+    #[serde(serialize_with = "expose_secret")]
+    pub api_token: SecretString,
+}
+
+fn expose_secret<S: serde::Serializer>(
+    secret: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose_secret())
 }
 
 #[allow(clippy::ref_option)] // serde's `serialize_with` passes `&Option<T>`.
@@ -157,6 +170,49 @@ pub async fn create(store: &Store, request: NewOrganization) -> Result<CreatedOr
         },
     )
     .await?;
+    let all_capabilities: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+    let token = tokens::create_in(
+        &mut tx,
+        skeleton.org,
+        admin,
+        "created by muster init",
+        &all_capabilities,
+        now,
+    )
+    .await?;
+    let ctx = Ctx {
+        now,
+        ..Ctx::system(skeleton.org)
+    };
+    audit::record(
+        &mut tx,
+        &ctx,
+        "organization.create",
+        Target::object("organization", skeleton.org),
+        &Changes::default()
+            .with("name", Value::Null, name.as_str())
+            .with("slug", Value::Null, &skeleton.slug),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &ctx,
+        "user.create",
+        Target::of_user("user", admin, admin),
+        &Changes::default()
+            .with("login", Value::Null, login.as_str())
+            .with("is_org_admin", Value::Null, true)
+            .with("must_change_password", Value::Null, must_change_password),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &ctx,
+        "token.create",
+        Target::of_user("token", token.id, admin),
+        &Changes::default().with("name", Value::Null, "created by muster init"),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(org_id = %skeleton.org, slug = %skeleton.slug, "organization created");
 
@@ -169,6 +225,7 @@ pub async fn create(store: &Store, request: NewOrganization) -> Result<CreatedOr
         admin_login: login.as_str().to_owned(),
         admin_password: generated,
         must_change_password,
+        api_token: token.secret,
     })
 }
 

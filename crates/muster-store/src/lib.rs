@@ -10,12 +10,19 @@
 //! it (audit and outbox rows included) and commits once. On SQLite a single writer
 //! connection serializes transactions, which avoids `SQLITE_BUSY` upgrade deadlocks.
 
+pub mod audit;
 mod db;
 mod error;
+pub mod hierarchy;
+pub mod nodes;
 pub mod orgs;
 pub mod people;
+pub mod reference;
+pub mod roles;
 pub mod structure;
 mod time;
+pub mod tokens;
+pub mod users;
 
 pub use db::{Backend, MigrationStatus, Store, Tx, mask_url};
 pub use error::StoreError;

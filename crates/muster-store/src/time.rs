@@ -13,7 +13,8 @@ use sqlx::sqlite::{SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type};
 
 /// A UTC instant with microsecond precision, stored identically on both backends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct DbTime(DateTime<Utc>);
 
 impl DbTime {
@@ -27,6 +28,12 @@ impl DbTime {
     #[must_use]
     pub fn now() -> Self {
         Self::new(Utc::now())
+    }
+
+    /// The fixed-width text form, `2026-11-23T08:15:30.000000Z` (as stored on SQLite).
+    #[must_use]
+    pub fn to_canonical_string(self) -> String {
+        self.0.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
     }
 
     /// The wrapped instant.

@@ -18,9 +18,11 @@
 )]
 // Test support: failing loudly with a clear message is the point.
 
+mod api;
 mod app;
 mod database;
 
+pub use api::{Api, OrgFixture, Reply};
 pub use app::{CommandOutput, TestApp};
 pub use database::{Backend, TestDatabase};
 

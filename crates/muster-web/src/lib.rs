@@ -4,6 +4,8 @@
 //! Handlers stay thin: they parse the request, call a use case of `muster-service` and map
 //! its result to HTTP. Errors leave as RFC 9457 problem documents ([`problem`]).
 
+mod api;
+mod extract;
 mod health;
 mod middleware;
 pub mod problem;
@@ -28,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .merge(api::router())
         .fallback(problem::not_found);
     middleware::wrap(routes.with_state(state))
 }

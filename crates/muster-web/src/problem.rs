@@ -7,13 +7,16 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use muster_domain::FieldError;
+use muster_service::ServiceError;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Base of every problem type URI.
 pub const TYPE_BASE: &str = "https://muster.dev/problems/";
 
-/// A problem document.
-#[derive(Debug, Clone, Serialize)]
+/// A problem document (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// URI identifying the kind of problem.
     #[serde(rename = "type")]
@@ -24,6 +27,20 @@ pub struct Problem {
     pub status: u16,
     /// What happened this time.
     pub detail: String,
+    /// For validation problems: every invalid field and what is wrong with it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldErrorDoc>)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Only describes `FieldError` in the OpenAPI document.
+pub struct FieldErrorDoc {
+    /// The field, as the API names it (`placements[0].node_id`).
+    field: String,
+    /// What is wrong with it.
+    message: String,
 }
 
 impl Problem {
@@ -35,6 +52,96 @@ impl Problem {
             title: title.to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Attaches field errors.
+    #[must_use]
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// 400: the request cannot be read at all.
+    #[must_use]
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    /// 401: no valid credentials.
+    #[must_use]
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Not signed in",
+            "send a valid token as `Authorization: Bearer <token>`",
+        )
+    }
+
+    /// 422 with one field error.
+    #[must_use]
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, message);
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation-failed",
+            "Invalid input",
+            error.to_string(),
+        )
+        .with_errors(vec![error])
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Validation(errors) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation-failed",
+                "Invalid input",
+                errors.to_string(),
+            )
+            .with_errors(errors.errors().to_vec()),
+            ServiceError::Conflict { field, message } => {
+                let error = FieldError::new(field, message);
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Conflict",
+                    error.to_string(),
+                )
+                .with_errors(vec![error])
+            }
+            ServiceError::NotFound(what) => Self::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                format!("no such {what}"),
+            ),
+            ServiceError::Stale(what) => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-etag",
+                "Changed by someone else",
+                format!("the {what} changed since it was read; reload it and try again"),
+            ),
+            ServiceError::ReadFile { .. } | ServiceError::Store(_) | ServiceError::Hashing(_) => {
+                // The cause goes to the log (inside the request's span, with its id); the
+                // client learns nothing about internals.
+                tracing::error!(error = %error, cause = ?error, "request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "something went wrong on our side; the request id identifies it in the logs",
+                )
+            }
         }
     }
 }

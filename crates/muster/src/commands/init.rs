@@ -40,6 +40,10 @@ pub(crate) async fn run(config: &Config, args: &InitArgs) -> anyhow::Result<()> 
             created.org_name, created.org_slug
         );
         println!("Administrator login: {}", created.admin_login);
+        println!(
+            "API token (shown once; send as `Authorization: Bearer …`): {}",
+            created.api_token.expose_secret()
+        );
         if let Some(password) = &created.admin_password {
             println!(
                 "Temporary password (shown once; must be changed at first sign-in): {}",

@@ -1,0 +1,331 @@
+//! The audit trail: every change writes one event, in the change's own transaction, with
+//! who, when, what, field-level before/after, request id and IP.
+//!
+//! Events form one hash chain per organization: each event's hash covers its content and
+//! the previous event's hash, so editing, removing or reordering any event breaks the
+//! chain from that point on ([`verify`]).
+
+use std::collections::BTreeMap;
+
+use muster_domain::{AuditEventId, OrgId, UserId};
+use muster_store::audit::{self as store_audit, AuditRow, NewAuditEvent};
+use muster_store::{Store, Tx};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::Result;
+use crate::context::Ctx;
+
+/// The `prev_hash` of an organization's first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Field-level changes: field name → `{before, after}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Changes(BTreeMap<String, Value>);
+
+impl Changes {
+    /// Every field of a newly created object, as `{before: null, after: value}`.
+    #[must_use]
+    pub fn created(object: &impl Serialize) -> Self {
+        Self::between(&Value::Null, &to_value(object))
+    }
+
+    /// Every field of a deleted object, as `{before: value, after: null}`.
+    #[must_use]
+    pub fn deleted(object: &impl Serialize) -> Self {
+        Self::between(&to_value(object), &Value::Null)
+    }
+
+    /// The fields that differ between two versions of an object.
+    #[must_use]
+    pub fn diff(before: &impl Serialize, after: &impl Serialize) -> Self {
+        Self::between(&to_value(before), &to_value(after))
+    }
+
+    /// Adds one field's change by hand.
+    #[must_use]
+    pub fn with(mut self, field: &str, before: impl Serialize, after: impl Serialize) -> Self {
+        self.0.insert(
+            field.to_owned(),
+            json!({"before": to_value(&before), "after": to_value(&after)}),
+        );
+        self
+    }
+
+    /// Whether nothing changed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn between(before: &Value, after: &Value) -> Self {
+        let empty = Map::new();
+        let before = before.as_object().unwrap_or(&empty);
+        let after = after.as_object().unwrap_or(&empty);
+        let mut changes = BTreeMap::new();
+        for key in before.keys().chain(after.keys()) {
+            // `version` moves on every write; it is bookkeeping, not a change.
+            if key == "version" || changes.contains_key(key) {
+                continue;
+            }
+            let old = before.get(key).unwrap_or(&Value::Null);
+            let new = after.get(key).unwrap_or(&Value::Null);
+            if old != new {
+                changes.insert(key.clone(), json!({"before": old, "after": new}));
+            }
+        }
+        Self(changes)
+    }
+}
+
+fn to_value(object: &impl Serialize) -> Value {
+    serde_json::to_value(object).unwrap_or(Value::Null)
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// `user`, `node`, `role`, `command_group`, `settings`, …
+    pub kind: &'static str,
+    /// The object's id.
+    pub id: Option<Uuid>,
+    /// The person the event concerns, if any (shown on their audit tab).
+    pub subject: Option<UserId>,
+}
+
+impl Target {
+    /// An object that is not about a particular person.
+    #[must_use]
+    pub fn object(kind: &'static str, id: impl Into<Uuid>) -> Self {
+        Self {
+            kind,
+            id: Some(id.into()),
+            subject: None,
+        }
+    }
+
+    /// A user, or something of a user's (placement, contact, barcode).
+    #[must_use]
+    pub fn of_user(kind: &'static str, id: impl Into<Uuid>, user: UserId) -> Self {
+        Self {
+            kind,
+            id: Some(id.into()),
+            subject: Some(user),
+        }
+    }
+}
+
+/// Appends an event to the organization's chain inside `tx`.
+pub async fn record(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    action: &str,
+    target: Target,
+    changes: &Changes,
+) -> Result<AuditEventId> {
+    let id = AuditEventId::new();
+    let head = store_audit::advance_head(tx, ctx.org).await?;
+    let mut event = NewAuditEvent {
+        id,
+        org: ctx.org,
+        seq: head.seq,
+        at: ctx.now,
+        actor_kind: ctx.actor.kind(),
+        actor_id: ctx.actor.user(),
+        token_id: ctx.actor.token(),
+        action,
+        target_kind: target.kind,
+        target_id: target.id,
+        subject_id: target.subject,
+        changes: serde_json::to_value(changes).unwrap_or(Value::Null),
+        request_id: ctx.request_id.as_deref(),
+        ip: ctx.ip.as_deref(),
+        prev_hash: head.prev_hash,
+        hash: String::new(),
+    };
+    event.hash = hash_event(&Canonical::from_new(&event));
+    store_audit::insert(tx, &event).await?;
+    store_audit::set_head_hash(tx, ctx.org, &event.hash).await?;
+    Ok(id)
+}
+
+/// The fields an event's hash covers, in a fixed order.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    id: Uuid,
+    org_id: Uuid,
+    seq: i64,
+    at: String,
+    actor_kind: &'a str,
+    actor_id: Option<Uuid>,
+    token_id: Option<Uuid>,
+    action: &'a str,
+    target_kind: &'a str,
+    target_id: Option<Uuid>,
+    subject_id: Option<Uuid>,
+    changes: &'a Value,
+    request_id: Option<&'a str>,
+    ip: Option<&'a str>,
+    prev_hash: &'a str,
+}
+
+impl<'a> Canonical<'a> {
+    fn from_new(e: &'a NewAuditEvent<'a>) -> Self {
+        Self {
+            id: e.id.as_uuid(),
+            org_id: e.org.as_uuid(),
+            seq: e.seq,
+            at: e.at.to_canonical_string(),
+            actor_kind: e.actor_kind,
+            actor_id: e.actor_id.map(|u| u.as_uuid()),
+            token_id: e.token_id.map(|t| t.as_uuid()),
+            action: e.action,
+            target_kind: e.target_kind,
+            target_id: e.target_id,
+            subject_id: e.subject_id.map(|u| u.as_uuid()),
+            changes: &e.changes,
+            request_id: e.request_id,
+            ip: e.ip,
+            prev_hash: &e.prev_hash,
+        }
+    }
+
+    fn from_row(e: &'a AuditRow) -> Self {
+        Self {
+            id: e.id,
+            org_id: e.org_id,
+            seq: e.seq,
+            at: e.at.to_canonical_string(),
+            actor_kind: &e.actor_kind,
+            actor_id: e.actor_id,
+            token_id: e.token_id,
+            action: &e.action,
+            target_kind: &e.target_kind,
+            target_id: e.target_id,
+            subject_id: e.subject_id,
+            changes: &e.changes.0,
+            request_id: e.request_id.as_deref(),
+            ip: e.ip.as_deref(),
+            prev_hash: &e.prev_hash,
+        }
+    }
+}
+
+fn hash_event(canonical: &Canonical<'_>) -> String {
+    // serde_json writes object keys of `Value` maps sorted, so `changes` hashes the same
+    // however the database stored it (PostgreSQL's JSONB reorders keys).
+    let text = serde_json::to_string(canonical).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The outcome of checking an organization's chain.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    /// Whether the whole chain is intact.
+    pub ok: bool,
+    /// How many events were checked.
+    pub events: i64,
+    /// The first event that does not fit the chain (edited, or out of place because an
+    /// event before it was removed or the order changed).
+    pub first_bad_event_id: Option<Uuid>,
+    /// What is wrong, in words.
+    pub problem: Option<String>,
+}
+
+/// Events read per query while verifying.
+const VERIFY_BATCH: i64 = 1000;
+
+/// Recomputes the organization's chain from the first event and reports the first break.
+pub async fn verify(store: &Store, org: OrgId) -> Result<Verification> {
+    let mut expected_seq = 1;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    let mut checked = 0;
+    let bad = |id: Uuid, checked: i64, problem: String| Verification {
+        ok: false,
+        events: checked,
+        first_bad_event_id: Some(id),
+        problem: Some(problem),
+    };
+    loop {
+        let batch = store_audit::chain_batch(store, org, checked, VERIFY_BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for row in &batch {
+            checked += 1;
+            if row.seq != expected_seq {
+                return Ok(bad(
+                    row.id,
+                    checked,
+                    format!(
+                        "event #{} found where #{expected_seq} was expected: events were removed or reordered",
+                        row.seq
+                    ),
+                ));
+            }
+            if row.prev_hash != prev_hash {
+                return Ok(bad(
+                    row.id,
+                    checked,
+                    format!("event #{} does not follow the event before it", row.seq),
+                ));
+            }
+            if hash_event(&Canonical::from_row(row)) != row.hash {
+                return Ok(bad(
+                    row.id,
+                    checked,
+                    format!("event #{} was modified after it was written", row.seq),
+                ));
+            }
+            prev_hash.clone_from(&row.hash);
+            expected_seq += 1;
+        }
+    }
+    let head = store_audit::head(store, org).await?;
+    if let Some((seq, hash)) = head
+        && (seq != expected_seq - 1 || hash != prev_hash)
+    {
+        return Ok(Verification {
+            ok: false,
+            events: checked,
+            first_bad_event_id: None,
+            problem: Some(format!(
+                "the chain ends at event #{} but {seq} events were written: the newest were removed",
+                expected_seq - 1
+            )),
+        });
+    }
+    Ok(Verification {
+        ok: true,
+        events: checked,
+        first_bad_event_id: None,
+        problem: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_only_changed_fields_and_ignores_version() {
+        let before = json!({"name": "North", "kind": "Region", "version": 1});
+        let after = json!({"name": "Northern", "kind": "Region", "version": 2});
+        let changes = Changes::diff(&before, &after);
+        assert_eq!(
+            serde_json::to_value(&changes).unwrap(),
+            json!({"name": {"before": "North", "after": "Northern"}})
+        );
+    }
+
+    #[test]
+    fn created_lists_every_field_from_null() {
+        let changes = Changes::created(&json!({"name": "North"}));
+        assert_eq!(
+            serde_json::to_value(&changes).unwrap(),
+            json!({"name": {"before": null, "after": "North"}})
+        );
+    }
+}

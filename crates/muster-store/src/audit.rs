@@ -1,0 +1,288 @@
+//! The audit trail's storage: the per-organization chain head and the events.
+
+use muster_domain::{AuditEventId, OrgId, TokenId, UserId};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::db::on_conn;
+use crate::{DbTime, Result, Store, Tx};
+
+/// The chain position a new event takes.
+#[derive(Debug)]
+pub struct HeadAdvance {
+    /// The new event's sequence number.
+    pub seq: i64,
+    /// The hash of the event before it (the genesis hash for the first).
+    pub prev_hash: String,
+}
+
+/// The genesis hash, as stored in a fresh head.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Takes the next sequence number of `org`'s chain. The head row stays locked (on
+/// PostgreSQL) until `tx` ends, so concurrent writers of one organization queue here.
+pub async fn advance_head(tx: &mut Tx, org: OrgId) -> Result<HeadAdvance> {
+    on_conn!(tx tx, c => sqlx::query(
+        "INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (org_id) DO NOTHING",
+    )
+    .bind(org.as_uuid())
+    .bind(GENESIS)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let (seq, prev_hash): (i64, String) = on_conn!(tx tx, c => sqlx::query_as(
+        "UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash",
+    )
+    .bind(org.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    Ok(HeadAdvance { seq, prev_hash })
+}
+
+/// Records the hash of the newest event as the chain's head.
+pub async fn set_head_hash(tx: &mut Tx, org: OrgId, hash: &str) -> Result<()> {
+    on_conn!(tx tx, c => sqlx::query("UPDATE audit_heads SET hash = $2 WHERE org_id = $1")
+        .bind(org.as_uuid())
+        .bind(hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The head of `org`'s chain: last sequence number and hash.
+pub async fn head(store: &Store, org: OrgId) -> Result<Option<(i64, String)>> {
+    Ok(
+        on_conn!(store store, c => sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
+        .bind(org.as_uuid())
+        .fetch_optional(c)
+        .await)?,
+    )
+}
+
+/// A new event.
+#[derive(Debug)]
+pub struct NewAuditEvent<'a> {
+    /// Its id.
+    pub id: AuditEventId,
+    /// Organization.
+    pub org: OrgId,
+    /// Position in the organization's chain.
+    pub seq: i64,
+    /// When.
+    pub at: DbTime,
+    /// `user`, `token` or `system`.
+    pub actor_kind: &'a str,
+    /// The acting user.
+    pub actor_id: Option<UserId>,
+    /// The token used.
+    pub token_id: Option<TokenId>,
+    /// What was done (`user.create`, `node.update`, …).
+    pub action: &'a str,
+    /// Kind of object changed.
+    pub target_kind: &'a str,
+    /// Id of the object changed.
+    pub target_id: Option<Uuid>,
+    /// The person concerned.
+    pub subject_id: Option<UserId>,
+    /// Field-level changes.
+    pub changes: Value,
+    /// Request id.
+    pub request_id: Option<&'a str>,
+    /// Client IP.
+    pub ip: Option<&'a str>,
+    /// Hash of the previous event.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+/// Inserts an event.
+pub async fn insert(tx: &mut Tx, e: &NewAuditEvent<'_>) -> Result<()> {
+    on_conn!(tx tx, c => sqlx::query(
+        "INSERT INTO audit_events (id, org_id, seq, at, actor_kind, actor_id, token_id, action,
+             target_kind, target_id, subject_id, changes, request_id, ip, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(e.id.as_uuid())
+    .bind(e.org.as_uuid())
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(e.actor_kind)
+    .bind(e.actor_id.map(|u| u.as_uuid()))
+    .bind(e.token_id.map(|t| t.as_uuid()))
+    .bind(e.action)
+    .bind(e.target_kind)
+    .bind(e.target_id)
+    .bind(e.subject_id.map(|u| u.as_uuid()))
+    .bind(Json(&e.changes))
+    .bind(e.request_id)
+    .bind(e.ip)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A stored event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    /// Id.
+    pub id: Uuid,
+    /// Organization.
+    pub org_id: Uuid,
+    /// Chain position.
+    pub seq: i64,
+    /// When.
+    pub at: DbTime,
+    /// `user`, `token` or `system`.
+    pub actor_kind: String,
+    /// Acting user.
+    pub actor_id: Option<Uuid>,
+    /// Token used.
+    pub token_id: Option<Uuid>,
+    /// Action.
+    pub action: String,
+    /// Kind of object.
+    pub target_kind: String,
+    /// Object id.
+    pub target_id: Option<Uuid>,
+    /// Person concerned.
+    pub subject_id: Option<Uuid>,
+    /// Field-level changes.
+    pub changes: Json<Value>,
+    /// Request id.
+    pub request_id: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Previous hash.
+    pub prev_hash: String,
+    /// This hash.
+    pub hash: String,
+}
+
+const COLUMNS: &str = "id, org_id, seq, at, actor_kind, actor_id, token_id, action, target_kind, \
+     target_id, subject_id, changes, request_id, ip, prev_hash, hash";
+
+/// `limit` events of `org` in chain order, skipping the first `offset` (for verification,
+/// which reads the whole chain in order).
+pub async fn chain_batch(
+    store: &Store,
+    org: OrgId,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE org_id = $1 ORDER BY seq LIMIT $2 OFFSET $3"
+    );
+    Ok(
+        on_conn!(store store, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(org.as_uuid())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(c)
+        .await)?,
+    )
+}
+
+/// Filters of the audit log listing; every one is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only events by this user.
+    pub actor: Option<UserId>,
+    /// Only events about this object or person.
+    pub target: Option<Uuid>,
+    /// Only this action (`user.update`) or, ending in `.`, this family (`user.`).
+    pub action: Option<String>,
+    /// Only events at or after.
+    pub since: Option<DbTime>,
+    /// Only events before.
+    pub until: Option<DbTime>,
+}
+
+/// Events of `org` matching `filter`, newest first, before sequence number `before_seq`;
+/// and how many match in all.
+pub async fn list(
+    store: &Store,
+    org: OrgId,
+    filter: &AuditFilter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<AuditRow>, i64)> {
+    // Only fixed SQL fragments are concatenated; every value is bound.
+    let mut conditions = vec!["org_id = $1".to_owned()];
+    let mut next = 2;
+    let mut push = |condition: &str| {
+        let mut numbered = String::new();
+        for part in condition.split_inclusive('?') {
+            match part.strip_suffix('?') {
+                Some(head) => {
+                    numbered.push_str(&format!("{head}${next}"));
+                    next += 1;
+                }
+                None => numbered.push_str(part),
+            }
+        }
+        conditions.push(numbered);
+    };
+    if filter.actor.is_some() {
+        push("actor_id = ?");
+    }
+    if filter.target.is_some() {
+        push("(target_id = ? OR subject_id = ?)");
+    }
+    if filter.action.is_some() {
+        push("(action = ? OR action LIKE ?)");
+    }
+    if filter.since.is_some() {
+        push("at >= ?");
+    }
+    if filter.until.is_some() {
+        push("at < ?");
+    }
+    let where_clause = conditions.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) FROM audit_events WHERE {where_clause}");
+    let seq_param = next;
+    let list_sql = format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE {where_clause} AND (${seq_param} IS NULL OR seq < ${seq_param}) ORDER BY seq DESC LIMIT ${}",
+        seq_param + 1
+    );
+    macro_rules! bind_filters {
+        ($query:expr) => {{
+            let mut q = $query.bind(org.as_uuid());
+            if let Some(actor) = filter.actor {
+                q = q.bind(actor.as_uuid());
+            }
+            if let Some(target) = filter.target {
+                q = q.bind(target).bind(target);
+            }
+            if let Some(action) = &filter.action {
+                let family = if action.ends_with('.') {
+                    format!("{action}%")
+                } else {
+                    action.clone()
+                };
+                q = q.bind(action.clone()).bind(family);
+            }
+            if let Some(since) = filter.since {
+                q = q.bind(since);
+            }
+            if let Some(until) = filter.until {
+                q = q.bind(until);
+            }
+            q
+        }};
+    }
+    let total: i64 = on_conn!(store store, c => bind_filters!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())))
+        .fetch_one(c)
+        .await)?;
+    let rows: Vec<AuditRow> = on_conn!(store store, c => bind_filters!(sqlx::query_as(sqlx::AssertSqlSafe(list_sql.clone())))
+        .bind(before_seq)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    Ok((rows, total))
+}

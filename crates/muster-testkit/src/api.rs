@@ -1,0 +1,189 @@
+//! A JSON API client bound to one organization's token.
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, IF_MATCH};
+use serde_json::Value;
+
+use crate::TestApp;
+
+/// What `muster init --json` created.
+#[derive(Debug, Clone)]
+pub struct OrgFixture {
+    /// Organization id.
+    pub org_id: String,
+    /// Sign-in handle.
+    pub slug: String,
+    /// Root node id.
+    pub root_node_id: String,
+    /// The administrator's id.
+    pub admin_id: String,
+    /// An API token acting as the administrator.
+    pub token: String,
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body as JSON (`Null` when empty or not JSON).
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `ETag` header, if any.
+    #[must_use]
+    pub fn etag(&self) -> Option<String> {
+        self.headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// The `Content-Type` header.
+    #[must_use]
+    pub fn content_type(&self) -> String {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Asserts the status, printing the body when it differs; returns the body.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {:#}",
+            self.body
+        );
+        &self.body
+    }
+
+    /// Asserts a problem document with this status naming `field` in its `errors`.
+    #[track_caller]
+    pub fn expect_problem(&self, status: u16, field: &str) {
+        self.expect(status);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{:#}",
+            self.body
+        );
+        let errors = self.body["errors"].as_array().cloned().unwrap_or_default();
+        assert!(
+            errors.iter().any(|e| e["field"] == field),
+            "expected an error on {field:?}: {:#}",
+            self.body
+        );
+    }
+}
+
+/// Calls the JSON API with a bearer token.
+#[derive(Debug, Clone)]
+pub struct Api {
+    base: String,
+    client: reqwest::Client,
+    token: String,
+}
+
+impl Api {
+    /// A client for `app` authenticating with `token`.
+    #[must_use]
+    pub fn new(app: &TestApp, token: &str) -> Self {
+        Self {
+            base: format!("{}/api/v1", app.base_url),
+            client: app.client.clone(),
+            token: token.to_owned(),
+        }
+    }
+
+    /// Sends a request; `path` is relative to `/api/v1`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(etag) = if_match {
+            request = request.header(IF_MATCH, etag);
+        }
+        let response = request.send().await.expect("send the request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("read the response");
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some(body), None).await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PUT, path, Some(body), None).await
+    }
+
+    /// `PATCH path` with a JSON body and optional `If-Match`.
+    pub async fn patch(&self, path: &str, body: &Value, if_match: Option<&str>) -> Reply {
+        self.send(Method::PATCH, path, Some(body), if_match).await
+    }
+
+    /// `DELETE path` with optional `If-Match`.
+    pub async fn delete(&self, path: &str, if_match: Option<&str>) -> Reply {
+        self.send(Method::DELETE, path, None, if_match).await
+    }
+}
+
+impl TestApp {
+    /// Creates an organization with `muster init --json` and returns its ids and token.
+    pub async fn init_org(&self, name: &str, admin_login: &str) -> OrgFixture {
+        let out = self
+            .muster(&[
+                "init",
+                "--org-name",
+                name,
+                "--admin-login",
+                admin_login,
+                "--json",
+            ])
+            .await;
+        assert!(out.status.success(), "muster init failed: {out:?}");
+        let created: Value = serde_json::from_str(&out.stdout).expect("init --json output");
+        let text = |key: &str| created[key].as_str().expect(key).to_owned();
+        OrgFixture {
+            org_id: text("org_id"),
+            slug: text("org_slug"),
+            root_node_id: text("root_node_id"),
+            admin_id: text("admin_user_id"),
+            token: text("api_token"),
+        }
+    }
+
+    /// An API client acting with `org`'s administrator token.
+    #[must_use]
+    pub fn api(&self, org: &OrgFixture) -> Api {
+        Api::new(self, &org.token)
+    }
+}

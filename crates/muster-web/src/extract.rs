@@ -1,0 +1,237 @@
+//! Request extractors whose failures are problem documents: JSON bodies with field-level
+//! errors, query strings, `If-Match`, and the authenticated caller.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use muster_service::{Ctx, tokens};
+use muster_store::DbTime;
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::middleware::REQUEST_ID;
+use crate::problem::Problem;
+
+/// A JSON request body. Malformed JSON is a 400; a body of the wrong shape (unknown field,
+/// wrong type, missing field) is a 422 naming the field.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or_default().trim();
+                mime == "application/json" || mime == "application/merge-patch+json"
+            });
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Problem::new(e.status(), "bad-request", "Bad request", e.body_text()))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses `bytes` as `T`, naming the offending field on failure.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(value) => {
+            deserializer
+                .end()
+                .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
+            Ok(value)
+        }
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(Problem::bad_request(format!(
+                    "the body is not valid JSON: {inner}"
+                )));
+            }
+            let message = strip_position(&inner.to_string());
+            // serde_path_to_error's path already ends in an unknown field's name.
+            let field = if path == "." {
+                unknown_field(&message).unwrap_or("body").to_owned()
+            } else {
+                path
+            };
+            Err(Problem::invalid_field(field, message))
+        }
+    }
+}
+
+/// serde_json appends " at line 1 column 42"; the field name says more.
+fn strip_position(message: &str) -> String {
+    message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head)
+        .to_owned()
+}
+
+/// The name in "unknown field `foo`, expected …".
+fn unknown_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name)
+}
+
+/// A query string. Unknown parameters are refused too (422 naming them).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let message = error.into_inner().to_string();
+                let field = if path == "." {
+                    unknown_field(&message).unwrap_or("query").to_owned()
+                } else {
+                    path
+                };
+                Problem::invalid_field(field, message)
+            })
+    }
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"`); `None` when absent or `*`.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(IF_MATCH) else {
+            return Ok(Self(None));
+        };
+        let text = value.to_str().unwrap_or_default().trim();
+        if text == "*" {
+            return Ok(Self(None));
+        }
+        text.trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .map(|v| Self(Some(v)))
+            .map_err(|_| {
+                Problem::bad_request("If-Match must be an ETag this API returned, like \"3\"")
+            })
+    }
+}
+
+/// A response carrying an `ETag` with the object's version.
+#[derive(Debug)]
+pub struct Tagged<T>(pub i64, pub T);
+
+impl<T: IntoResponse> IntoResponse for Tagged<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.1.into_response();
+        if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", self.0)) {
+            response.headers_mut().insert(ETAG, value);
+        }
+        response
+    }
+}
+
+/// The authenticated caller and the request's context: who, which organization, request
+/// id, client address and time. Missing or invalid credentials are a 401.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Ctx);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let secret = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| SecretString::from(t.trim().to_owned()))
+            .ok_or_else(Problem::unauthorized)?;
+        let owner = tokens::authenticate(&state.store, &secret)
+            .await
+            .map_err(Problem::from)?
+            .ok_or_else(Problem::unauthorized)?;
+        let request_id = parts
+            .headers
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(Self(Ctx {
+            org: owner.org,
+            actor: owner.actor,
+            request_id,
+            ip,
+            now: DbTime::now(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let unknown = parse_json::<Body>(br#"{"name": "a", "colour": 1}"#).unwrap_err();
+        assert_eq!(unknown.errors[0].field, "colour");
+        let nested = parse_json::<Body>(br#"{"name": "a", "inner": {"count": "x"}}"#).unwrap_err();
+        assert_eq!(nested.errors[0].field, "inner.count");
+        assert_eq!(nested.status, 422);
+        let syntax = parse_json::<Body>(br#"{"name": "#).unwrap_err();
+        assert_eq!(syntax.status, 400);
+    }
+}
