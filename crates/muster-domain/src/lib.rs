@@ -51,6 +51,7 @@ macro_rules! wire_enum {
 pub mod access;
 pub mod hierarchy;
 pub mod ids;
+pub mod modules;
 pub mod nodes;
 pub mod org;
 pub mod paging;
@@ -58,6 +59,7 @@ pub mod patch;
 pub mod people;
 pub mod reference;
 pub mod roles;
+pub mod settings;
 pub mod user;
 pub mod validation;
 

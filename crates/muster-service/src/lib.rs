@@ -10,6 +10,7 @@ pub mod context;
 pub mod demo;
 mod error;
 pub mod hierarchy;
+pub mod modules;
 pub mod nodes;
 pub mod organizations;
 pub mod paging;
@@ -17,6 +18,7 @@ pub mod passwords;
 pub mod people;
 pub mod reference;
 pub mod roles;
+pub mod settings;
 pub mod tokens;
 pub mod users;
 

@@ -7,10 +7,12 @@
 
 mod audit;
 mod hierarchy;
+mod modules;
 mod nodes;
 mod people;
 mod reference;
 mod roles;
+mod settings;
 mod users;
 
 use axum::Json;
@@ -57,6 +59,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(nodes::routes())
         .merge(reference::routes())
         .merge(roles::routes())
+        .merge(modules::routes())
+        .merge(settings::routes())
         .merge(hierarchy::routes())
         .merge(users::routes())
         .merge(people::routes())

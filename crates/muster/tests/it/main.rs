@@ -2,7 +2,12 @@
 //! and (with `MUSTER_TEST_DATABASE_URL`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod api_audit;
 mod api_nodes;
+mod api_people;
+mod api_reference;
+mod api_roles;
+mod api_users;
 mod cli;
 mod demo;
 mod server;

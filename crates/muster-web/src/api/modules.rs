@@ -1,0 +1,9 @@
+//! (to be written)
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}
