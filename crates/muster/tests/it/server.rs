@@ -12,6 +12,7 @@ on_both_backends!(
     metrics_count_requests_per_route_and_status,
     unknown_paths_get_a_problem_document,
     sigterm_stops_the_server_cleanly,
+    the_openapi_document_describes_the_api,
 );
 
 async fn healthz_answers_ok_and_echoes_a_request_id(backend: Backend) {
@@ -111,4 +112,21 @@ async fn sigterm_stops_the_server_cleanly(backend: Backend) {
         app.server_log()
     );
     assert!(app.server_log().contains("stopped"), "{}", app.server_log());
+}
+
+async fn the_openapi_document_describes_the_api(backend: Backend) {
+    let app = spawn(backend).await;
+
+    let response = app.get("/api/v1/openapi.json").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    for path in ["/api/v1/nodes", "/api/v1/nodes/{id}"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let errors = &doc["paths"]["/api/v1/nodes"]["post"]["responses"]["422"]["content"];
+    assert!(errors["application/problem+json"].is_object(), "{errors}");
 }
