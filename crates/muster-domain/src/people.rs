@@ -209,8 +209,7 @@ pub fn phones(errors: &mut ValidationErrors, field: &str, phones: &[Phone]) -> V
                     format!("{at}.number"),
                     format!("must be 1 to {PHONE_NUMBER_MAX} characters"),
                 );
-            } else if !number.chars().all(allowed) || !number.chars().any(|c| c.is_ascii_digit())
-            {
+            } else if !number.chars().all(allowed) || !number.chars().any(|c| c.is_ascii_digit()) {
                 errors.push(
                     format!("{at}.number"),
                     "must be digits, spaces and ( ) + - . x",
@@ -299,7 +298,16 @@ mod tests {
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert!(email("email", "ada@example.org").is_ok());
         assert!(email("email", "a.b+c@mail.example.org").is_ok());
-        for bad in ["ada", "@example.org", "ada@", "ada@localhost", "a@b@c.org", "a b@c.org", "a@.org", "a@b..org"] {
+        for bad in [
+            "ada",
+            "@example.org",
+            "ada@",
+            "ada@localhost",
+            "a@b@c.org",
+            "a b@c.org",
+            "a@.org",
+            "a@b..org",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
         assert_eq!(optional_email("email", Some("  ")), Ok(None));
@@ -311,7 +319,11 @@ mod tests {
         let cleaned = phones(
             &mut errors,
             "phones",
-            &[phone("mobile", " +1 (555) 010-2000 x12 "), phone("cell", "555"), phone("home", "call me")],
+            &[
+                phone("mobile", " +1 (555) 010-2000 x12 "),
+                phone("cell", "555"),
+                phone("home", "call me"),
+            ],
         );
         assert_eq!(cleaned[0].number, "+1 (555) 010-2000 x12");
         let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();

@@ -409,27 +409,27 @@ impl AuditQuery {
                 .map(str::to_owned)
         };
         let mut uuid = |field: &str, value: &Option<String>| {
-            present(value).and_then(|v| match Uuid::parse_str(&v) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errors.push(field, "must be a UUID");
-                    None
-                }
-            })
+            let parsed = present(value).map(|v| Uuid::parse_str(&v).ok());
+            if parsed == Some(None) {
+                errors.push(field, "must be a UUID");
+            }
+            parsed.flatten()
         };
         let actor = uuid("actor_id", &self.actor_id).map(UserId::from_uuid);
         let target = uuid("target_id", &self.target_id);
         let mut instant = |field: &str, value: &Option<String>| {
-            present(value).and_then(|v| match DateTime::parse_from_rfc3339(&v) {
-                Ok(at) => Some(DbTime::new(at.with_timezone(&Utc))),
-                Err(_) => {
-                    errors.push(
-                        field,
-                        "must be an RFC 3339 date and time, like 2026-11-23T08:00:00Z",
-                    );
-                    None
-                }
-            })
+            let parsed = present(value).map(|v| {
+                DateTime::parse_from_rfc3339(&v)
+                    .ok()
+                    .map(|at| DbTime::new(at.with_timezone(&Utc)))
+            });
+            if parsed == Some(None) {
+                errors.push(
+                    field,
+                    "must be an RFC 3339 date and time, like 2026-11-23T08:00:00Z",
+                );
+            }
+            parsed.flatten()
         };
         let since = instant("since", &self.since);
         let until = instant("until", &self.until);
@@ -440,7 +440,8 @@ impl AuditQuery {
         }
         let action = present(&self.action);
         if let Some(action) = &action {
-            let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.');
+            let allowed =
+                |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.');
             if action.len() > ACTION_FILTER_MAX || !action.chars().all(allowed) {
                 errors.push(
                     "action",

@@ -310,9 +310,8 @@ pub async fn add_barcode(
     user: UserId,
     request: NewBarcode,
 ) -> Result<Barcode> {
-    let code = rules::barcode(&request.code).map_err(|e| {
-        ServiceError::from(ValidationErrors::single(e.field, e.message))
-    })?;
+    let code = rules::barcode(&request.code)
+        .map_err(|e| ServiceError::from(ValidationErrors::single(e.field, e.message)))?;
 
     let mut tx = store.begin().await?;
     live_user_in(&mut tx, ctx, user).await?;

@@ -220,7 +220,9 @@ pub async fn list(
         for part in condition.split_inclusive('?') {
             match part.strip_suffix('?') {
                 Some(head) => {
-                    numbered.push_str(&format!("{head}${next}"));
+                    numbered.push_str(head);
+                    numbered.push('$');
+                    numbered.push_str(&next.to_string());
                     next += 1;
                 }
                 None => numbered.push_str(part),

@@ -90,9 +90,8 @@ pub async fn get_tx(
     user: UserId,
     id: ContactId,
 ) -> Result<Option<ContactRow>> {
-    let sql = format!(
-        "{SELECT} WHERE org_id = $1 AND user_id = $2 AND id = $3 AND deleted_at IS NULL"
-    );
+    let sql =
+        format!("{SELECT} WHERE org_id = $1 AND user_id = $2 AND id = $3 AND deleted_at IS NULL");
     Ok(
         on_conn!(tx tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(org.as_uuid())
@@ -110,9 +109,8 @@ pub async fn get(
     user: UserId,
     id: ContactId,
 ) -> Result<Option<ContactRow>> {
-    let sql = format!(
-        "{SELECT} WHERE org_id = $1 AND user_id = $2 AND id = $3 AND deleted_at IS NULL"
-    );
+    let sql =
+        format!("{SELECT} WHERE org_id = $1 AND user_id = $2 AND id = $3 AND deleted_at IS NULL");
     Ok(
         on_conn!(store store, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(org.as_uuid())

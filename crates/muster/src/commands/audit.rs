@@ -21,15 +21,14 @@ pub(crate) async fn run(config: &Config, args: &AuditArgs) -> anyhow::Result<()>
 
 async fn run_verify(config: &Config, args: &AuditVerifyArgs) -> anyhow::Result<()> {
     let store = startup::connect(config).await?;
-    let organizations = match &args.org {
-        Some(slug) => match orgs::find_by_slug(&store, slug).await? {
-            Some(org) => vec![(org.id, org.slug)],
-            None => {
-                store.close().await;
-                bail!("no organization has the sign-in handle {slug:?}");
-            }
-        },
-        None => store_audit::organizations(&store).await?,
+    let organizations = if let Some(slug) = &args.org {
+        let Some(org) = orgs::find_by_slug(&store, slug).await? else {
+            store.close().await;
+            bail!("no organization has the sign-in handle {slug:?}");
+        };
+        vec![(org.id, org.slug)]
+    } else {
+        store_audit::organizations(&store).await?
     };
     let mut broken = 0;
     for (id, slug) in &organizations {

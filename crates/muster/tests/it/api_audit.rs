@@ -186,7 +186,10 @@ async fn the_audit_log_lists_changes_newest_first_with_field_changes_and_request
         created["changes"]["name"],
         json!({"before": null, "after": "North"})
     );
-    assert_eq!(created["changes"]["parent_id"]["after"], org.root_node_id.as_str());
+    assert_eq!(
+        created["changes"]["parent_id"]["after"],
+        org.root_node_id.as_str()
+    );
     assert!(created["changes"].get("version").is_none());
     let added = &items(log)[1];
     assert_eq!(added["request_id"], "req-contact-1");
@@ -211,10 +214,7 @@ async fn audit_filters_select_by_actor_target_action_and_time(backend: Backend) 
     let (north, contact) = make_history(&app, &org).await;
     let all = api.get("/audit").await.expect(200).clone();
     let at = |seq: i64| {
-        items(&all)
-            .iter()
-            .find(|e| e["seq"] == seq)
-            .unwrap()["at"]
+        items(&all).iter().find(|e| e["seq"] == seq).unwrap()["at"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -238,7 +238,12 @@ async fn audit_filters_select_by_actor_target_action_and_time(backend: Backend) 
     let about_admin = api.get(&format!("/audit?target_id={}", org.admin_id)).await;
     assert_eq!(
         actions(about_admin.expect(200)),
-        ["barcode.add", "emergency_contact.create", "token.create", "user.create"]
+        [
+            "barcode.add",
+            "emergency_contact.create",
+            "token.create",
+            "user.create"
+        ]
     );
     let node_family = api.get("/audit?action=node.").await;
     assert_eq!(
@@ -279,7 +284,10 @@ async fn invalid_audit_filters_name_the_parameter(backend: Backend) {
         ("since=yesterday", "since"),
         ("until=2026-13-01T00:00:00Z", "until"),
         ("since=2026-11-23", "since"),
-        ("since=2026-11-24T00:00:00Z&until=2026-11-23T00:00:00Z", "until"),
+        (
+            "since=2026-11-24T00:00:00Z&until=2026-11-23T00:00:00Z",
+            "until",
+        ),
         ("limit=0", "limit"),
         ("limit=many", "limit"),
         ("cursor=garbage", "cursor"),
@@ -292,12 +300,13 @@ async fn invalid_audit_filters_name_the_parameter(backend: Backend) {
     api.get(&format!("/users/{}/audit?since=soon", org.admin_id))
         .await
         .expect_problem(422, "since");
-    api.get(&format!("/users/{}/audit?target_id={}", org.admin_id, org.admin_id))
-        .await
-        .expect_problem(422, "target_id");
-    api.post("/audit/verify", &json!({}))
-        .await
-        .expect(200);
+    api.get(&format!(
+        "/users/{}/audit?target_id={}",
+        org.admin_id, org.admin_id
+    ))
+    .await
+    .expect_problem(422, "target_id");
+    api.post("/audit/verify", &json!({})).await.expect(200);
 }
 
 async fn the_audit_log_pages_by_cursor_without_gaps_or_repeats(backend: Backend) {
@@ -328,7 +337,10 @@ async fn the_audit_log_pages_by_cursor_without_gaps_or_repeats(backend: Backend)
     assert_eq!(pages, 3);
     assert_eq!(seen, [8, 7, 6, 5, 4, 3, 2, 1]);
     let filtered = api.get("/audit?action=node.&limit=2").await;
-    let next = filtered.expect(200)["next_cursor"].as_str().unwrap().to_owned();
+    let next = filtered.expect(200)["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let rest = api
         .get(&format!("/audit?action=node.&limit=2&cursor={next}"))
         .await;
@@ -347,7 +359,12 @@ async fn a_users_audit_tab_lists_the_events_about_them(backend: Backend) {
 
     assert_eq!(
         actions(tab.expect(200)),
-        ["barcode.add", "emergency_contact.create", "token.create", "user.create"]
+        [
+            "barcode.add",
+            "emergency_contact.create",
+            "token.create",
+            "user.create"
+        ]
     );
     assert_eq!(tab.body["total"], 4);
     let contacts_only = api
@@ -363,9 +380,15 @@ async fn a_users_audit_tab_lists_the_events_about_them(backend: Backend) {
     let paged = api
         .get(&format!("/users/{}/audit?limit=3", org.admin_id))
         .await;
-    let next = paged.expect(200)["next_cursor"].as_str().unwrap().to_owned();
+    let next = paged.expect(200)["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let rest = api
-        .get(&format!("/users/{}/audit?limit=3&cursor={next}", org.admin_id))
+        .get(&format!(
+            "/users/{}/audit?limit=3&cursor={next}",
+            org.admin_id
+        ))
         .await;
     assert_eq!(actions(rest.expect(200)), ["user.create"]);
     api.get(&format!("/users/{}/audit", other.admin_id))
@@ -394,7 +417,10 @@ async fn an_intact_chain_verifies_through_the_api_and_the_command_line(backend: 
     );
     let all = app.muster(&["audit", "verify"]).await;
     assert!(all.status.success(), "{all:?}");
-    assert!(all.stdout.contains("bay-city-fire: ok, 8 events"), "{all:?}");
+    assert!(
+        all.stdout.contains("bay-city-fire: ok, 8 events"),
+        "{all:?}"
+    );
     assert!(
         all.stdout.contains("harbor-county-police: ok, 3 events"),
         "{all:?}"

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use crate::spawn;
 
 on_both_backends!(
-    emergency_contacts_are_added_listed_in_call_order_changed_and_removed,
+    emergency_contacts_are_added_and_listed_in_call_order,
+    emergency_contacts_are_changed_with_if_match_and_removed_on_the_audit_trail,
     bad_contact_input_names_the_field_and_changes_nothing,
     contacts_of_a_user_of_another_organization_are_not_found,
     barcodes_are_unique_per_organization_and_freed_by_delete,
@@ -110,7 +111,7 @@ async fn actions_about(api: &Api, user: &str) -> Vec<String> {
         .collect()
 }
 
-async fn emergency_contacts_are_added_listed_in_call_order_changed_and_removed(backend: Backend) {
+async fn emergency_contacts_are_added_and_listed_in_call_order(backend: Backend) {
     let app = spawn(backend).await;
     let org = app.init_org("Bay City Fire", "chief").await;
     let api = app.api(&org);
@@ -150,10 +151,39 @@ async fn emergency_contacts_are_added_listed_in_call_order_changed_and_removed(b
     );
     assert_eq!(all.body["total"], 4);
     let first = api.get(&format!("{contacts}?limit=3")).await;
-    let cursor = first.expect(200)["next_cursor"].as_str().unwrap().to_owned();
-    let rest = api.get(&format!("{contacts}?limit=3&cursor={cursor}")).await;
+    let cursor = first.expect(200)["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rest = api
+        .get(&format!("{contacts}?limit=3&cursor={cursor}"))
+        .await;
     assert_eq!(names(rest.expect(200)), ["Sam Neighbor"]);
     assert_eq!(rest.body["next_cursor"], Value::Null);
+}
+
+async fn emergency_contacts_are_changed_with_if_match_and_removed_on_the_audit_trail(
+    backend: Backend,
+) {
+    let app = spawn(backend).await;
+    let org = app.init_org("Bay City Fire", "chief").await;
+    let api = app.api(&org);
+    let contacts = format!("/users/{}/emergency-contacts", org.admin_id);
+    let id = api
+        .post(
+            &contacts,
+            &json!({"name": "Dana Chief", "relationship": "Spouse", "email": "dana@example.org"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (name, priority) in [("Alex Brother", 2), ("Sam Neighbor", 3), ("Bo Sister", 2)] {
+        api.post(&contacts, &json!({"name": name, "priority": priority}))
+            .await
+            .expect(201);
+    }
 
     let changed = api
         .patch(
@@ -170,7 +200,11 @@ async fn emergency_contacts_are_added_listed_in_call_order_changed_and_removed(b
     assert_eq!(changed.body["email"], "dana@harbor.gov");
     assert_eq!(changed.body["name"], "Dana Chief");
     let stale = api
-        .patch(&format!("{contacts}/{id}"), &json!({"name": "Lost"}), Some("\"1\""))
+        .patch(
+            &format!("{contacts}/{id}"),
+            &json!({"name": "Lost"}),
+            Some("\"1\""),
+        )
         .await;
     stale.expect(412);
     assert_eq!(
@@ -200,7 +234,9 @@ async fn emergency_contacts_are_added_listed_in_call_order_changed_and_removed(b
         ]
     );
     let events = api
-        .get(&format!("/audit?target_id={id}&action=emergency_contact.update"))
+        .get(&format!(
+            "/audit?target_id={id}&action=emergency_contact.update"
+        ))
         .await;
     let update = &events.expect(200)["items"][0];
     assert_eq!(update["target"]["kind"], "emergency_contact");
@@ -233,20 +269,33 @@ async fn bad_contact_input_names_the_field_and_changes_nothing(backend: Backend)
         (json!({"name": "Ok", "email": "a@localhost"}), "email"),
         (json!({"name": "Ok", "priority": 0}), "priority"),
         (json!({"name": "Ok", "priority": 100}), "priority"),
-        (json!({"name": "Ok", "phones": [{"kind": "cell", "number": "555 0100"}]}), "phones[0].kind"),
-        (json!({"name": "Ok", "phones": [{"kind": "home", "number": "555 0100"},
-                                         {"kind": "home", "number": "call me"}]}), "phones[1].number"),
-        (json!({"name": "Ok", "phones": [{"kind": "home", "number": ""}]}), "phones[0].number"),
-        (json!({"name": "Ok", "phones": [{"kind": "home", "number": "5".repeat(41)}]}), "phones[0].number"),
-        (json!({"name": "Ok", "address": {"city": "c".repeat(201)}}), "address.city"),
+        (
+            json!({"name": "Ok", "phones": [{"kind": "cell", "number": "555 0100"}]}),
+            "phones[0].kind",
+        ),
+        (
+            json!({"name": "Ok", "phones": [{"kind": "home", "number": "555 0100"},
+                                         {"kind": "home", "number": "call me"}]}),
+            "phones[1].number",
+        ),
+        (
+            json!({"name": "Ok", "phones": [{"kind": "home", "number": ""}]}),
+            "phones[0].number",
+        ),
+        (
+            json!({"name": "Ok", "phones": [{"kind": "home", "number": "5".repeat(41)}]}),
+            "phones[0].number",
+        ),
+        (
+            json!({"name": "Ok", "address": {"city": "c".repeat(201)}}),
+            "address.city",
+        ),
         (json!({"name": "Ok", "colour": "red"}), "colour"),
         (json!({"name": "Ok", "priority": "first"}), "priority"),
     ];
 
     for (body, field) in &cases {
-        api.post(&contacts, body)
-            .await
-            .expect_problem(422, field);
+        api.post(&contacts, body).await.expect_problem(422, field);
         // A patch carries the same checks (name is optional there).
         let mut patch = body.clone();
         if patch["name"] == "Ok" {
@@ -337,7 +386,10 @@ async fn contacts_of_a_user_of_another_organization_are_not_found(backend: Backe
             .as_array()
             .unwrap()
             .iter()
-            .all(|e| !e["action"].as_str().unwrap().starts_with("emergency_contact.")),
+            .all(|e| !e["action"]
+                .as_str()
+                .unwrap()
+                .starts_with("emergency_contact.")),
         "{:#}",
         bay_trail.body
     );
@@ -406,7 +458,12 @@ async fn barcodes_are_unique_per_organization_and_freed_by_delete(backend: Backe
     let chief_actions = actions_about(&api, &org.admin_id).await;
     assert_eq!(
         chief_actions[..4],
-        ["barcode.delete", "barcode.delete", "barcode.add", "barcode.add"]
+        [
+            "barcode.delete",
+            "barcode.delete",
+            "barcode.add",
+            "barcode.add"
+        ]
     );
     let history = api.get("/audit?action=barcode.").await;
     let events = history.expect(200)["items"].as_array().unwrap();
