@@ -7,16 +7,20 @@
 
 use std::collections::BTreeMap;
 
-use muster_domain::{AuditEventId, OrgId, UserId};
-use muster_store::audit::{self as store_audit, AuditRow, NewAuditEvent};
-use muster_store::{Store, Tx};
+use chrono::{DateTime, Utc};
+use muster_domain::paging::Page;
+use muster_domain::{AuditEventId, OrgId, UserId, ValidationErrors};
+use muster_store::audit::{self as store_audit, AuditFilter, AuditRow, NewAuditEvent};
+use muster_store::contacts as store_users;
+use muster_store::{DbTime, Store, Tx};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::Result;
 use crate::context::Ctx;
+use crate::paging::PageRequest;
+use crate::{Result, ServiceError};
 
 /// The `prev_hash` of an organization's first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -303,6 +307,222 @@ pub async fn verify(store: &Store, org: OrgId) -> Result<Verification> {
         first_bad_event_id: None,
         problem: None,
     })
+}
+
+/// Who performed an audited change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuditActor {
+    /// `user`, `token` or `system`.
+    pub kind: String,
+    /// The acting user (also set when they acted through a token).
+    pub user_id: Option<Uuid>,
+    /// The API token used, if any.
+    pub token_id: Option<Uuid>,
+}
+
+/// What an audited change was about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AuditTarget {
+    /// Kind of object (`node`, `user`, `emergency_contact`, `barcode`, …).
+    pub kind: String,
+    /// The object's id, when it has one.
+    pub id: Option<Uuid>,
+}
+
+/// One event of the audit trail, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AuditEvent {
+    /// Its id.
+    pub id: Uuid,
+    /// Its position in the organization's chain (1 for the first event).
+    pub seq: i64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: AuditActor,
+    /// What was done (`node.create`, `emergency_contact.update`, …).
+    pub action: String,
+    /// What it was done to.
+    pub target: AuditTarget,
+    /// The person it concerns, if any.
+    pub subject_id: Option<Uuid>,
+    /// Field-level changes: `{field: {before, after}}`.
+    #[schema(value_type = Object)]
+    pub changes: Value,
+    /// The id of the request that made the change.
+    pub request_id: Option<String>,
+    /// The client's IP address.
+    pub ip: Option<String>,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            id: row.id,
+            seq: row.seq,
+            at: row.at.get(),
+            actor: AuditActor {
+                kind: row.actor_kind,
+                user_id: row.actor_id,
+                token_id: row.token_id,
+            },
+            action: row.action,
+            target: AuditTarget {
+                kind: row.target_kind,
+                id: row.target_id,
+            },
+            subject_id: row.subject_id,
+            changes: row.changes.0,
+            request_id: row.request_id,
+            ip: row.ip,
+        }
+    }
+}
+
+/// Longest action filter accepted.
+const ACTION_FILTER_MAX: usize = 100;
+
+/// The audit log's filters as a client wrote them (query parameters); blank means absent.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only events by this user (a UUID).
+    pub actor_id: Option<String>,
+    /// Only events about this object or person (a UUID).
+    pub target_id: Option<String>,
+    /// Only this action (`node.update`), or ending in `.`, this family (`node.`).
+    pub action: Option<String>,
+    /// Only events at or after this instant (RFC 3339).
+    pub since: Option<String>,
+    /// Only events before this instant (RFC 3339).
+    pub until: Option<String>,
+}
+
+impl AuditQuery {
+    /// Parses the filters, naming every invalid parameter.
+    pub fn parse(&self) -> Result<AuditFilter, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let present = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let mut uuid = |field: &str, value: &Option<String>| {
+            let parsed = present(value).map(|v| Uuid::parse_str(&v).ok());
+            if parsed == Some(None) {
+                errors.push(field, "must be a UUID");
+            }
+            parsed.flatten()
+        };
+        let actor = uuid("actor_id", &self.actor_id).map(UserId::from_uuid);
+        let target = uuid("target_id", &self.target_id);
+        let mut instant = |field: &str, value: &Option<String>| {
+            let parsed = present(value).map(|v| {
+                DateTime::parse_from_rfc3339(&v)
+                    .ok()
+                    .map(|at| DbTime::new(at.with_timezone(&Utc)))
+            });
+            if parsed == Some(None) {
+                errors.push(
+                    field,
+                    "must be an RFC 3339 date and time, like 2026-11-23T08:00:00Z",
+                );
+            }
+            parsed.flatten()
+        };
+        let since = instant("since", &self.since);
+        let until = instant("until", &self.until);
+        if let (Some(since), Some(until)) = (since, until)
+            && until <= since
+        {
+            errors.push("until", "must be later than since");
+        }
+        let action = present(&self.action);
+        if let Some(action) = &action {
+            let allowed =
+                |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.');
+            if action.len() > ACTION_FILTER_MAX || !action.chars().all(allowed) {
+                errors.push(
+                    "action",
+                    "must be an action like node.update, or a family like node.",
+                );
+            }
+        }
+        errors.into_result()?;
+        Ok(AuditFilter {
+            actor,
+            target,
+            action,
+            since,
+            until,
+        })
+    }
+}
+
+/// One page of the organization's audit log, newest first; the cursor is the sequence
+/// number of the page's last event.
+pub async fn list(
+    store: &Store,
+    ctx: &Ctx,
+    query: &AuditQuery,
+    page: &PageRequest,
+) -> Result<Page<AuditEvent>> {
+    let (filter, before) = parse_with_cursor(query, page)?;
+    list_filtered(store, ctx, &filter, before, page).await
+}
+
+/// One page of the events about `user` (as the object changed or the person concerned),
+/// newest first. The user may be deleted (their trail stays); a user of another
+/// organization is not found.
+pub async fn list_for_user(
+    store: &Store,
+    ctx: &Ctx,
+    user: UserId,
+    query: &AuditQuery,
+    page: &PageRequest,
+) -> Result<Page<AuditEvent>> {
+    let (mut filter, before) = parse_with_cursor(query, page)?;
+    if !store_users::user_exists(store, ctx.org, user).await? {
+        return Err(ServiceError::NotFound("user"));
+    }
+    filter.target = Some(user.as_uuid());
+    list_filtered(store, ctx, &filter, before, page).await
+}
+
+fn parse_with_cursor(
+    query: &AuditQuery,
+    page: &PageRequest,
+) -> Result<(AuditFilter, Option<i64>), ValidationErrors> {
+    let filter = query.parse();
+    let before = page.after::<i64>();
+    match (filter, before) {
+        (Ok(filter), Ok(before)) => Ok((filter, before)),
+        (filter, before) => {
+            let mut errors = ValidationErrors::new();
+            for error in filter
+                .err()
+                .iter()
+                .chain(before.err().iter())
+                .flat_map(ValidationErrors::errors)
+            {
+                errors.push(error.field.clone(), error.message.clone());
+            }
+            Err(errors)
+        }
+    }
+}
+
+async fn list_filtered(
+    store: &Store,
+    ctx: &Ctx,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    page: &PageRequest,
+) -> Result<Page<AuditEvent>> {
+    let (rows, total) =
+        store_audit::list(store, ctx.org, filter, before, page.fetch_limit()).await?;
+    Ok(page.page(rows, total, |r| r.seq, AuditEvent::from))
 }
 
 #[cfg(test)]

@@ -220,7 +220,9 @@ pub async fn list(
         for part in condition.split_inclusive('?') {
             match part.strip_suffix('?') {
                 Some(head) => {
-                    numbered.push_str(&format!("{head}${next}"));
+                    numbered.push_str(head);
+                    numbered.push('$');
+                    numbered.push_str(&next.to_string());
                     next += 1;
                 }
                 None => numbered.push_str(part),
@@ -285,4 +287,74 @@ pub async fn list(
         .fetch_all(c)
         .await)?;
     Ok((rows, total))
+}
+
+/// Every organization of the instance (id and sign-in handle), by handle: the chains
+/// `muster audit verify` checks.
+pub async fn organizations(store: &Store) -> Result<Vec<(Uuid, String)>> {
+    Ok(
+        on_conn!(store store, c => sqlx::query_as("SELECT id, slug FROM organizations ORDER BY slug")
+        .fetch_all(c)
+        .await)?,
+    )
+}
+
+/// Test support: overwrites the `changes` of `org`'s event `seq`, as an attacker with
+/// database access would.
+#[doc(hidden)]
+pub async fn tamper_changes_for_tests(
+    store: &Store,
+    org: OrgId,
+    seq: i64,
+    changes: &Value,
+) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    let rows = on_conn!(tx tx, c => sqlx::query(
+        "UPDATE audit_events SET changes = $3 WHERE org_id = $1 AND seq = $2",
+    )
+    .bind(org.as_uuid())
+    .bind(seq)
+    .bind(Json(changes))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Test support: removes `org`'s event `seq` (leaving the chain head as it was).
+#[doc(hidden)]
+pub async fn tamper_delete_for_tests(store: &Store, org: OrgId, seq: i64) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    let rows = on_conn!(tx tx, c => sqlx::query(
+        "DELETE FROM audit_events WHERE org_id = $1 AND seq = $2",
+    )
+    .bind(org.as_uuid())
+    .bind(seq)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Test support: swaps the sequence numbers of `org`'s events `a` and `b` (reordering
+/// history).
+#[doc(hidden)]
+pub async fn tamper_swap_seq_for_tests(store: &Store, org: OrgId, a: i64, b: i64) -> Result<()> {
+    let mut tx = store.begin().await?;
+    // Through a free number, since (org_id, seq) is unique.
+    for (from, to) in [(a, -a), (b, a), (-a, b)] {
+        on_conn!(tx tx, c => sqlx::query(
+            "UPDATE audit_events SET seq = $3 WHERE org_id = $1 AND seq = $2",
+        )
+        .bind(org.as_uuid())
+        .bind(from)
+        .bind(to)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

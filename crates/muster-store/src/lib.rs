@@ -11,6 +11,8 @@
 //! connection serializes transactions, which avoids `SQLITE_BUSY` upgrade deadlocks.
 
 pub mod audit;
+pub mod barcodes;
+pub mod contacts;
 mod db;
 mod error;
 pub mod hierarchy;

@@ -1,4 +1,4 @@
-//! The command line: `muster serve`, `muster init`, `muster migrate`.
+//! The command line: `muster serve`, `muster init`, `muster migrate`, `muster audit`.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,8 @@ pub enum Command {
     Init(InitArgs),
     /// Apply pending database migrations and show the schema version.
     Migrate(MigrateArgs),
+    /// Inspect the audit trail.
+    Audit(AuditArgs),
 }
 
 /// Options of `muster serve`.
@@ -58,4 +60,28 @@ pub struct MigrateArgs {
     /// Only show which migrations are applied; change nothing.
     #[arg(long)]
     pub status: bool,
+}
+
+/// Options of `muster audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// What to do with the audit trail.
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+/// The subcommands of `muster audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit hash chains and report the first tampered event (exit code 1
+    /// when any chain is broken).
+    Verify(AuditVerifyArgs),
+}
+
+/// Options of `muster audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// Only the organization with this sign-in handle (default: every organization).
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod audit;
 mod init;
 mod migrate;
 mod serve;
@@ -13,5 +14,6 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Serve(args) => serve::run(&config, &args).await,
         Command::Init(args) => init::run(&config, &args).await,
         Command::Migrate(args) => migrate::run(&config, &args).await,
+        Command::Audit(args) => audit::run(&config, &args).await,
     }
 }
