@@ -93,28 +93,7 @@ pub(crate) struct Skeleton {
 
 /// Creates an organization and its first administrator, all or nothing.
 pub async fn create(store: &Store, request: NewOrganization) -> Result<CreatedOrganization> {
-    let mut errors = ValidationErrors::new();
-    let name = errors.check(OrgName::parse(&request.name));
-    let login = errors.check(Login::parse(&request.admin_login).map_err(|mut e| {
-        e.field = "admin_login".into();
-        e
-    }));
-    if let (Some(password), Some(login)) = (&request.admin_password, &login) {
-        let pw = password.expose_secret();
-        if pw.chars().count() < MIN_PASSWORD_LENGTH {
-            errors.push(
-                "admin_password",
-                format!("must be at least {MIN_PASSWORD_LENGTH} characters"),
-            );
-        } else if pw.eq_ignore_ascii_case(login.as_str()) {
-            errors.push("admin_password", "must not be the login");
-        }
-    }
-    errors.into_result()?;
-    let (Some(name), Some(login)) = (name, login) else {
-        return Err(ValidationErrors::single("org_name", "is invalid").into());
-    };
-
+    let (name, login) = validate(&request)?;
     let generated = request.admin_password.is_none().then(passwords::generate);
     let password = request
         .admin_password
@@ -170,47 +149,21 @@ pub async fn create(store: &Store, request: NewOrganization) -> Result<CreatedOr
         },
     )
     .await?;
-    let all_capabilities: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
-    let token = tokens::create_in(
-        &mut tx,
-        skeleton.org,
-        admin,
-        "created by muster init",
-        &all_capabilities,
-        now,
-    )
-    .await?;
+    let token =
+        tokens::create_in(&mut tx, skeleton.org, admin, "created by muster init", now).await?;
     let ctx = Ctx {
         now,
         ..Ctx::system(skeleton.org)
     };
-    audit::record(
+    audit_creation(
         &mut tx,
         &ctx,
-        "organization.create",
-        Target::object("organization", skeleton.org),
-        &Changes::default()
-            .with("name", Value::Null, name.as_str())
-            .with("slug", Value::Null, &skeleton.slug),
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &ctx,
-        "user.create",
-        Target::of_user("user", admin, admin),
-        &Changes::default()
-            .with("login", Value::Null, login.as_str())
-            .with("is_org_admin", Value::Null, true)
-            .with("must_change_password", Value::Null, must_change_password),
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &ctx,
-        "token.create",
-        Target::of_user("token", token.id, admin),
-        &Changes::default().with("name", Value::Null, "created by muster init"),
+        &skeleton,
+        &name,
+        &login,
+        admin,
+        must_change_password,
+        &token,
     )
     .await?;
     tx.commit().await?;
@@ -327,4 +280,74 @@ pub(crate) async fn create_skeleton(tx: &mut Tx, name: &OrgName, now: DbTime) ->
         admin_role,
         employee_role,
     })
+}
+
+/// Records the organization, its administrator and the token in the new audit chain.
+#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
+async fn audit_creation(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    skeleton: &Skeleton,
+    name: &OrgName,
+    login: &Login,
+    admin: UserId,
+    must_change_password: bool,
+    token: &tokens::CreatedToken,
+) -> Result<()> {
+    audit::record(
+        tx,
+        ctx,
+        "organization.create",
+        Target::object("organization", skeleton.org),
+        &Changes::default()
+            .with("name", Value::Null, name.as_str())
+            .with("slug", Value::Null, &skeleton.slug),
+    )
+    .await?;
+    audit::record(
+        tx,
+        ctx,
+        "user.create",
+        Target::of_user("user", admin, admin),
+        &Changes::default()
+            .with("login", Value::Null, login.as_str())
+            .with("is_org_admin", Value::Null, true)
+            .with("must_change_password", Value::Null, must_change_password),
+    )
+    .await?;
+    audit::record(
+        tx,
+        ctx,
+        "token.create",
+        Target::of_user("token", token.id, admin),
+        &Changes::default().with("name", Value::Null, "created by muster init"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks the name, the administrator's login and a given password.
+fn validate(request: &NewOrganization) -> Result<(OrgName, Login)> {
+    let mut errors = ValidationErrors::new();
+    let name = errors.check(OrgName::parse(&request.name));
+    let login = errors.check(Login::parse(&request.admin_login).map_err(|mut e| {
+        e.field = "admin_login".into();
+        e
+    }));
+    if let (Some(password), Some(login)) = (&request.admin_password, &login) {
+        let pw = password.expose_secret();
+        if pw.chars().count() < MIN_PASSWORD_LENGTH {
+            errors.push(
+                "admin_password",
+                format!("must be at least {MIN_PASSWORD_LENGTH} characters"),
+            );
+        } else if pw.eq_ignore_ascii_case(login.as_str()) {
+            errors.push("admin_password", "must not be the login");
+        }
+    }
+    errors.into_result()?;
+    match (name, login) {
+        (Some(name), Some(login)) => Ok((name, login)),
+        _ => Err(ValidationErrors::single("org_name", "is invalid").into()),
+    }
 }

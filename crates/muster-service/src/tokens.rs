@@ -1,6 +1,7 @@
 //! API tokens: long random secrets shown once, stored as SHA-256 hashes, acting as the
 //! user who created them.
 
+use muster_domain::access::Capability;
 use muster_domain::{OrgId, TokenId, UserId};
 use muster_store::tokens::{self as store_tokens, NewToken};
 use muster_store::{DbTime, Store, Tx};
@@ -32,17 +33,31 @@ pub struct TokenOwner {
     pub actor: Actor,
 }
 
-/// Creates a token for `user` inside `tx`.
+/// Creates a token with a fresh random secret for `user` inside `tx`. Until the access
+/// engine limits tokens, a token carries every capability of its creator.
 pub async fn create_in(
     tx: &mut Tx,
     org: OrgId,
     user: UserId,
     name: &str,
-    capabilities: &[&str],
     now: DbTime,
 ) -> Result<CreatedToken> {
     let bytes: [u8; 32] = rand::rng().random();
     let secret = SecretString::from(format!("{PREFIX}{}", hex::encode(bytes)));
+    let id = create_with_secret(tx, org, user, name, &secret, now).await?;
+    Ok(CreatedToken { id, secret })
+}
+
+/// Creates a token with a given secret (the demo's well-known one) inside `tx`.
+pub async fn create_with_secret(
+    tx: &mut Tx,
+    org: OrgId,
+    user: UserId,
+    name: &str,
+    secret: &SecretString,
+    now: DbTime,
+) -> Result<TokenId> {
+    let capabilities: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
     let id = TokenId::new();
     store_tokens::insert(
         tx,
@@ -51,13 +66,13 @@ pub async fn create_in(
             org,
             user,
             name,
-            secret_hash: &digest(&secret),
-            capabilities,
+            secret_hash: &digest(secret),
+            capabilities: &capabilities,
             now,
         },
     )
     .await?;
-    Ok(CreatedToken { id, secret })
+    Ok(id)
 }
 
 /// Finds the live token `secret` stands for, if any: not revoked, and its owner active.

@@ -121,7 +121,11 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
 
     assert_eq!(response.status(), StatusCode::OK);
     let doc: Value = response.json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     for path in ["/api/v1/nodes", "/api/v1/nodes/{id}"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
