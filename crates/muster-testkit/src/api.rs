@@ -54,6 +54,7 @@ impl Reply {
 
     /// Asserts the status, printing the body when it differs; returns the body.
     #[track_caller]
+    #[allow(clippy::must_use_candidate)] // Mostly called as an assertion.
     pub fn expect(&self, status: u16) -> &Value {
         assert_eq!(
             self.status, status,

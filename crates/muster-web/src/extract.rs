@@ -69,11 +69,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem
                 )));
             }
             let message = strip_position(&inner.to_string());
-            // serde_path_to_error's path already ends in an unknown field's name.
-            let field = if path == "." {
-                unknown_field(&message).unwrap_or("body").to_owned()
-            } else {
-                path
+            // The path already ends in an unknown field's name; a missing field is named
+            // only in the message, below the path of the object that lacks it.
+            let field = match (path.as_str(), message.strip_prefix("missing field `")) {
+                (".", _) => unknown_field(&message).unwrap_or("body").to_owned(),
+                (_, Some(_)) => format!("{path}.{}", unknown_field(&message).unwrap_or_default()),
+                _ => path,
             };
             Err(Problem::invalid_field(field, message))
         }
@@ -88,10 +89,11 @@ fn strip_position(message: &str) -> String {
         .to_owned()
 }
 
-/// The name in "unknown field `foo`, expected …".
+/// The name in "unknown field `foo`, expected …" or "missing field `foo`".
 fn unknown_field(message: &str) -> Option<&str> {
     message
         .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))
         .and_then(|rest| rest.split_once('`'))
         .map(|(name, _)| name)
 }
@@ -231,6 +233,10 @@ mod tests {
         let nested = parse_json::<Body>(br#"{"name": "a", "inner": {"count": "x"}}"#).unwrap_err();
         assert_eq!(nested.errors[0].field, "inner.count");
         assert_eq!(nested.status, 422);
+        let missing = parse_json::<Body>(br#"{"inner": {"count": 1}}"#).unwrap_err();
+        assert_eq!(missing.errors[0].field, "name");
+        let nested_missing = parse_json::<Body>(br#"{"name": "a", "inner": {}}"#).unwrap_err();
+        assert_eq!(nested_missing.errors[0].field, "inner.count");
         let syntax = parse_json::<Body>(br#"{"name": "#).unwrap_err();
         assert_eq!(syntax.status, 400);
     }
