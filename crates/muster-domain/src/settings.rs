@@ -76,8 +76,8 @@ pub struct Settings {
     /// Shortest password accepted (8–128).
     pub password_min_length: i64,
     /// The profile fields employees may change themselves (a subset of
-    /// display_name, email, emails, phones, address, emergency_contacts, photo, preferences,
-    /// directory_access, can_sms).
+    /// `display_name`, `email`, `emails`, `phones`, `address`, `emergency_contacts`, `photo`,
+    /// `preferences`, `directory_access`, `can_sms`).
     pub self_service_fields: Vec<String>,
     /// The employee files module.
     pub files_module: FilesModule,

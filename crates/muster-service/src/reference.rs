@@ -129,12 +129,11 @@ pub async fn create(
     request: NewReferenceItem,
 ) -> Result<ReferenceItem> {
     let mut errors = ValidationErrors::new();
-    let name = match &request.name {
-        Some(raw) => errors.check(domain::item_name(raw)),
-        None => {
-            errors.push("name", "is required");
-            None
-        }
+    let name = if let Some(raw) = &request.name {
+        errors.check(domain::item_name(raw))
+    } else {
+        errors.push("name", "is required");
+        None
     };
     let position = request
         .position

@@ -88,6 +88,7 @@ pub async fn get_in(tx: &mut Tx, ctx: &Ctx) -> Result<Settings> {
 }
 
 /// `value`, or a "must not be null" error on `field` when the patch set it to `null`.
+#[allow(clippy::option_option)] // A merge patch's field: absent, null, or a value.
 fn not_null<T>(errors: &mut ValidationErrors, field: &str, value: Option<Option<T>>) -> Option<T> {
     match value {
         Some(None) => {
@@ -146,7 +147,7 @@ fn self_service_fields(errors: &mut ValidationErrors, fields: &[String]) -> Opti
 fn files_module(
     errors: &mut ValidationErrors,
     current: FilesModule,
-    patch: FilesModulePatch,
+    patch: &FilesModulePatch,
 ) -> FilesModule {
     let mut switch = |name: &str, value: Option<Option<bool>>, current: bool| {
         not_null(errors, &format!("files_module.{name}"), value).unwrap_or(current)
@@ -251,7 +252,7 @@ fn apply(current: &Settings, patch: SettingsPatch) -> Result<Settings, Validatio
         next.self_service_fields = fields;
     }
     if let Some(files) = not_null(&mut errors, "files_module", patch.files_module) {
-        next.files_module = files_module(&mut errors, current.files_module, files);
+        next.files_module = files_module(&mut errors, current.files_module, &files);
     }
     match patch.address {
         None => {}

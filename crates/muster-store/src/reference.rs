@@ -163,12 +163,12 @@ pub async fn name_taken(
 pub async fn next_position(tx: &mut Tx, org: OrgId, list: ReferenceList) -> Result<i64> {
     let (table, _, scope) = source(list);
     let sql = format!("SELECT MAX(position) FROM {table} WHERE {scope}");
-    let last: Option<i64> = on_conn!(tx tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+    let highest: Option<i64> = on_conn!(tx tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
         .bind(org.as_uuid())
         .bind(list.as_str())
         .fetch_one(c)
         .await)?;
-    Ok(last.map_or(1, |p| p.saturating_add(1)))
+    Ok(highest.map_or(1, |p| p.saturating_add(1)))
 }
 
 /// Writes a new name and position if the entry is still at `version`; returns whether it
