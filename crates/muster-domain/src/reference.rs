@@ -69,8 +69,8 @@ pub struct ReferenceItem {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewReferenceItem {
-    /// Name, 1–100 characters, unique within the list (ignoring case). Required; it is
-    /// optional here only so that a missing name is reported on `name`.
+    /// Name, 1–100 characters, unique within the list (ignoring case).
+    // Required, but optional to serde so that a missing name is reported on `name`.
     #[serde(default)]
     #[schema(value_type = String, required)]
     pub name: Option<String>,
@@ -86,11 +86,11 @@ pub struct NewReferenceItem {
 pub struct ReferenceItemPatch {
     /// New name.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Option<Option<String>>,
     /// New position.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub position: Option<Option<i64>>,
 }
 

@@ -118,15 +118,15 @@ impl Settings {
 pub struct FilesModulePatch {
     /// Turn the module on or off.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub enabled: Option<Option<bool>>,
     /// Let employees see their own files.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub employees_see_own: Option<Option<bool>>,
     /// Let employees update their own files.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub employees_update_own: Option<Option<bool>>,
 }
 
@@ -168,7 +168,7 @@ pub struct AddressPatch {
 pub struct SettingsPatch {
     /// New lockout threshold.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub lockout_threshold: Option<Option<i64>>,
     /// New automatic release delay; `null`: never release automatically.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
@@ -176,15 +176,15 @@ pub struct SettingsPatch {
     pub lockout_release_minutes: Option<Option<i64>>,
     /// New shortest password length.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = i64)]
     pub password_min_length: Option<Option<i64>>,
     /// The new self-service fields (replaces the whole list).
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub self_service_fields: Option<Option<Vec<String>>>,
     /// Switches of the files module to change.
     #[serde(default, deserialize_with = "crate::patch::nullable")]
-    #[schema(value_type = Option<FilesModulePatch>)]
+    #[schema(value_type = FilesModulePatch)]
     pub files_module: Option<Option<FilesModulePatch>>,
     /// Parts of the address to change; `null` clears the address.
     #[serde(default, deserialize_with = "crate::patch::nullable")]

@@ -20,6 +20,12 @@ use crate::problem::Problem;
 
 const TAG: &str = "Organization structure";
 
+/// The `{list}` path parameter. (Spelled out here: the wire names of `ReferenceList` do not
+/// reach its generated schema.)
+const LIST_DOC: &str = "Which list: `ranks`, `titles`, `units`, `specialties`, \
+                        `separation_statuses`, `assignment_types` or `node_kinds`; any other \
+                        name is a 404";
+
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_items, create_item))
@@ -33,7 +39,7 @@ fn list_named(name: &str) -> Result<ReferenceList, Problem> {
 
 /// List the entries of a reference list, by position then name.
 #[utoipa::path(get, path = "/reference/{list}", tag = TAG,
-    params(("list" = ReferenceList, Path), ListParams),
+    params(("list" = String, Path, description = LIST_DOC), ListParams),
     responses(
         (status = 200, body = Page<ReferenceItem>),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -54,7 +60,7 @@ async fn list_items(
 
 /// Add an entry to a reference list (after the last one unless `position` is given).
 #[utoipa::path(post, path = "/reference/{list}", tag = TAG, request_body = NewReferenceItem,
-    params(("list" = ReferenceList, Path)),
+    params(("list" = String, Path, description = LIST_DOC)),
     responses(
         (status = 201, body = ReferenceItem, headers(("ETag" = String))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -77,7 +83,7 @@ async fn create_item(
 
 /// Read one entry of a reference list.
 #[utoipa::path(get, path = "/reference/{list}/{id}", tag = TAG,
-    params(("list" = ReferenceList, Path), ("id" = uuid::Uuid, Path)),
+    params(("list" = String, Path, description = LIST_DOC), ("id" = uuid::Uuid, Path)),
     responses(
         (status = 200, body = ReferenceItem, headers(("ETag" = String))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -97,7 +103,7 @@ async fn get_item(
 /// Rename an entry or move it within its list (renaming a node kind renames it on every
 /// node of that kind).
 #[utoipa::path(patch, path = "/reference/{list}/{id}", tag = TAG, request_body = ReferenceItemPatch,
-    params(("list" = ReferenceList, Path), ("id" = uuid::Uuid, Path),
+    params(("list" = String, Path, description = LIST_DOC), ("id" = uuid::Uuid, Path),
            ("If-Match" = Option<String>, Header)),
     responses(
         (status = 200, body = ReferenceItem, headers(("ETag" = String))),
@@ -124,7 +130,7 @@ async fn update_item(
 /// Delete an entry (refused while users or nodes still have it, and for the root's node
 /// kind).
 #[utoipa::path(delete, path = "/reference/{list}/{id}", tag = TAG,
-    params(("list" = ReferenceList, Path), ("id" = uuid::Uuid, Path),
+    params(("list" = String, Path, description = LIST_DOC), ("id" = uuid::Uuid, Path),
            ("If-Match" = Option<String>, Header)),
     responses(
         (status = 204),
