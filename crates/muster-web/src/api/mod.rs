@@ -34,6 +34,7 @@ use crate::problem::Problem;
         description = "Personnel and access administration. Errors are RFC 9457 problem documents; \
                        updates take `If-Match` with the `ETag` of the last read; lists page by cursor.",
     ),
+    servers((url = "/api/v1", description = "This server's API root")),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     components(schemas(Problem)),

@@ -126,11 +126,12 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
         "{}",
         doc["openapi"]
     );
-    for path in ["/api/v1/nodes", "/api/v1/nodes/{id}"] {
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    for path in ["/nodes", "/nodes/{id}"] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    let errors = &doc["paths"]["/api/v1/nodes"]["post"]["responses"]["422"]["content"];
+    let errors = &doc["paths"]["/nodes"]["post"]["responses"]["422"]["content"];
     assert!(errors["application/problem+json"].is_object(), "{errors}");
 }
