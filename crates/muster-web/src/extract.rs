@@ -81,7 +81,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem
     }
 }
 
-/// serde_json appends " at line 1 column 42"; the field name says more.
+/// `serde_json` appends " at line 1 column 42"; the field name says more.
 fn strip_position(message: &str) -> String {
     message
         .rsplit_once(" at line ")

@@ -60,6 +60,11 @@ fn print_demo(out: &mut impl Write, outcome: &DemoOutcome, addr: SocketAddr) -> 
             "Demo organization \"{}\" with {} users. Sign in at http://{addr}/ with organization \"{}\" and one of:",
             s.org_name, s.users, s.org_slug
         )?;
+        writeln!(
+            out,
+            "  API token of the administrator (demo only): {}",
+            s.api_token
+        )?;
         for account in &s.accounts {
             writeln!(
                 out,

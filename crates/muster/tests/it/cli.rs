@@ -296,8 +296,8 @@ mod bad_configuration {
     fn to_output(out: std::process::Output) -> CommandOutput {
         CommandOutput {
             status: out.status,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
         }
     }
 }

@@ -22,6 +22,13 @@ async fn serve_demo_seeds_an_empty_database_once(backend: Backend) {
         .expect("the demo organization exists");
     let users = people::count_users(&store, org.id.into()).await.unwrap();
     assert!((280..=320).contains(&users), "{users} users");
+    let api = muster_testkit::Api::new(&app, "mst_demo_harbor_county_police_2026");
+    let nodes = api.get("/nodes").await;
+    assert_eq!(
+        nodes.expect(200)["total"],
+        29,
+        "root, 2 regions, 6 divisions, 20 locations"
+    );
     assert!(app.stop().await.success());
 
     app.start(&["--demo"]).await;
