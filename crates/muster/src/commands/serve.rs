@@ -57,14 +57,15 @@ fn print_demo(out: &mut impl Write, outcome: &DemoOutcome, addr: SocketAddr) -> 
     let summary = |out: &mut dyn Write, s: &DemoSummary| -> std::io::Result<()> {
         writeln!(
             out,
-            "Demo organization \"{}\" with {} users. Sign in at http://{addr}/ with organization \"{}\" and one of:",
-            s.org_name, s.users, s.org_slug
+            "Demo organization \"{}\" (sign-in handle \"{}\") with {} users.",
+            s.org_name, s.org_slug, s.users
         )?;
         writeln!(
             out,
-            "  API token of the administrator (demo only): {}",
+            "Browse it through the API: curl -H 'Authorization: Bearer {}' http://{addr}/api/v1/nodes",
             s.api_token
         )?;
+        writeln!(out, "Demo accounts:")?;
         for account in &s.accounts {
             writeln!(
                 out,
