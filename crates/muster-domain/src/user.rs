@@ -268,7 +268,11 @@ pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
 }
 
 /// Validates an optional short text (`None` and blank become `None`).
-pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     match raw {
         Some(value) if !value.trim().is_empty() => text(field, value, max).map(Some),
         _ => Ok(None),
@@ -279,7 +283,10 @@ pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Optio
 /// them trimmed.
 pub fn phones(errors: &mut ValidationErrors, field: &str, phones: &[Phone]) -> Vec<Phone> {
     if phones.len() > CONTACT_LIST_MAX {
-        errors.push(field, format!("must have at most {CONTACT_LIST_MAX} entries"));
+        errors.push(
+            field,
+            format!("must have at most {CONTACT_LIST_MAX} entries"),
+        );
     }
     let mut clean = Vec::with_capacity(phones.len());
     for (i, phone) in phones.iter().enumerate() {
@@ -294,7 +301,8 @@ pub fn phones(errors: &mut ValidationErrors, field: &str, phones: &[Phone]) -> V
         let number = errors.check(text(&number_field, &phone.number, PHONE_NUMBER_MAX));
         if let Some(number) = &number {
             let allowed = |c: char| {
-                c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.' | '#' | '*' | 'x')
+                c.is_ascii_digit()
+                    || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.' | '#' | '*' | 'x')
             };
             if !number.chars().any(|c| c.is_ascii_digit()) || !number.chars().all(allowed) {
                 errors.push(
@@ -321,7 +329,10 @@ pub fn phones(errors: &mut ValidationErrors, field: &str, phones: &[Phone]) -> V
 /// Validates a list of additional email addresses.
 pub fn emails(errors: &mut ValidationErrors, field: &str, emails: &[String]) -> Vec<String> {
     if emails.len() > CONTACT_LIST_MAX {
-        errors.push(field, format!("must have at most {CONTACT_LIST_MAX} entries"));
+        errors.push(
+            field,
+            format!("must have at most {CONTACT_LIST_MAX} entries"),
+        );
     }
     emails
         .iter()
@@ -388,6 +399,7 @@ impl Demographics {
     }
 
     /// Validates and trims; errors are named `demographics.…`.
+    #[must_use]
     pub fn validate(self, errors: &mut ValidationErrors) -> Self {
         let gender = errors
             .check(optional_text(
@@ -485,6 +497,7 @@ impl Preferences {
     }
 
     /// Validates and trims; errors are named `preferences.…`.
+    #[must_use]
     pub fn validate(self, errors: &mut ValidationErrors) -> Self {
         let landing_page = errors
             .check(optional_text(
@@ -1080,7 +1093,15 @@ mod profile_tests {
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert_eq!(email("email", " a@b.org ").unwrap(), "a@b.org");
-        for bad in ["a", "a@b", "@b.org", "a@b@c.org", "a b@c.org", "a@.org", "a@b..org"] {
+        for bad in [
+            "a",
+            "a@b",
+            "@b.org",
+            "a@b@c.org",
+            "a b@c.org",
+            "a@.org",
+            "a@b..org",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
         assert!(email("email", &format!("{}@b.org", "a".repeat(250))).is_err());
@@ -1117,7 +1138,9 @@ mod profile_tests {
     fn demographic_fields_merge_and_nulls_remove() {
         let mut demographics = Demographics::default();
         demographics.fields.insert("shirt".into(), Value::from("L"));
-        demographics.fields.insert("veteran".into(), Value::from(true));
+        demographics
+            .fields
+            .insert("veteran".into(), Value::from(true));
         demographics.apply(DemographicsPatch {
             fields: Some(Some(BTreeMap::from([
                 ("shirt".to_owned(), Value::Null),

@@ -13,13 +13,11 @@ use std::collections::BTreeSet;
 use muster_domain::org::Address;
 use muster_domain::paging::Page;
 use muster_domain::user::{
-    self as du, Ban, CreateUser, DefaultPlacement, DirectoryAccess, Login, LoginKind,
-    NewPlacement, Placement, PlacementPatch, Secret, Separation, SortOrder, User, UserFilter,
-    UserPatch, UserSort, UserStatus, UserSummary,
+    self as du, Ban, CreateUser, DefaultPlacement, DirectoryAccess, Login, LoginKind, NewPlacement,
+    Placement, PlacementPatch, Secret, Separation, SortOrder, User, UserFilter, UserPatch,
+    UserSort, UserStatus, UserSummary,
 };
-use muster_domain::{
-    CommandGroupId, NodeId, ReferenceItemId, RoleId, UserId, ValidationErrors,
-};
+use muster_domain::{CommandGroupId, NodeId, ReferenceItemId, RoleId, UserId, ValidationErrors};
 use muster_store::people::{self, PlacementRow, PlacementUpdate};
 use muster_store::users::{self as store_users, After, Credentials, UserListRow, UserRow};
 use muster_store::{DbTime, Store, StoreError, Tx, nodes as store_nodes};
@@ -267,7 +265,11 @@ async fn check_references(
         new.filter(|_| before.is_none_or(|b| f(b) != new))
     };
     let single: [(&str, &str, Option<Uuid>); 4] = [
-        ("title_id", "titles", changed(|u| u.title_id.map(Into::into))),
+        (
+            "title_id",
+            "titles",
+            changed(|u| u.title_id.map(Into::into)),
+        ),
         ("rank_id", "ranks", changed(|u| u.rank_id.map(Into::into))),
         ("unit_id", "units", changed(|u| u.unit_id.map(Into::into))),
         (
@@ -286,7 +288,11 @@ async fn check_references(
         }
     }
     if before.is_none_or(|b| b.specialties != after.specialties) {
-        let ids: Vec<Uuid> = after.specialties.iter().map(|s| s.as_uuid()).collect();
+        let ids: Vec<Uuid> = after
+            .specialties
+            .iter()
+            .map(ReferenceItemId::as_uuid)
+            .collect();
         let live = store_users::live_reference_items(tx, ctx.org, "specialties", &ids).await?;
         for (i, id) in ids.iter().enumerate() {
             if !live.contains(id) {
@@ -303,8 +309,14 @@ async fn check_references(
         errors.push("command_group_id", "no such command group");
     }
     for (field, id) in [
-        ("recruited_by_id", changed(|u| u.recruited_by_id.map(Into::into))),
-        ("reports_to_id", changed(|u| u.reports_to_id.map(Into::into))),
+        (
+            "recruited_by_id",
+            changed(|u| u.recruited_by_id.map(Into::into)),
+        ),
+        (
+            "reports_to_id",
+            changed(|u| u.reports_to_id.map(Into::into)),
+        ),
     ] {
         if let Some(id) = id
             && !store_users::live_user(tx, ctx.org, id).await?
@@ -375,7 +387,10 @@ fn check_password(errors: &mut ValidationErrors, password: &Secret, min: usize, 
     if length < min {
         errors.push("password", format!("must be at least {min} characters"));
     } else if length > PASSWORD_MAX {
-        errors.push("password", format!("must be at most {PASSWORD_MAX} characters"));
+        errors.push(
+            "password",
+            format!("must be at most {PASSWORD_MAX} characters"),
+        );
     } else {
         let personal = [
             Some(user.login.as_str()),
@@ -433,106 +448,17 @@ fn secret_changes(mut changes: Changes, credentials: &Credentials, had: (bool, b
 pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<User> {
     let min_length = password_min_length(store, ctx).await?;
     let mut errors = ValidationErrors::new();
-    let id = UserId::new();
-    let login_kind = request.login_kind.unwrap_or(LoginKind::Password);
-    let email = request.email.clone().or_else(|| {
-        let login = request.login.trim();
-        login.contains('@').then(|| login.to_owned())
-    });
-    let draft = User {
-        id,
-        login: request.login,
-        first_name: request.first_name,
-        last_name: request.last_name,
-        display_name: request.display_name,
-        employee_number: request.employee_number,
-        badge_number: request.badge_number,
-        email,
-        emails: request.emails,
-        phones: request.phones,
-        address: request.address,
-        effective_address: None,
-        title_id: request.title_id,
-        title_designation: request.title_designation,
-        rank_id: request.rank_id,
-        unit_id: request.unit_id,
-        hire_date: request.hire_date,
-        start_date: request.start_date,
-        transfer_date: request.transfer_date,
-        last_day: request.last_day,
-        leave_reason: request.leave_reason,
-        separation_status_id: request.separation_status_id,
-        recruited_by_id: request.recruited_by_id,
-        reports_to_id: request.reports_to_id,
-        payroll_id: request.payroll_id,
-        specialties: request.specialties,
-        demographics: request.demographics,
-        preferences: request.preferences,
-        directory_access: request.directory_access.unwrap_or(DirectoryAccess::Everyone),
-        can_sms: request.can_sms,
-        login_kind,
-        status: UserStatus::Active,
-        must_change_password: false,
-        is_org_admin: request.is_org_admin,
-        command_group_id: request.command_group_id,
-        placements: Vec::new(),
-        default_node_id: None,
-        created_at: ctx.now.get(),
-        updated_at: ctx.now.get(),
-        last_login_at: None,
-        version: 1,
-    };
+    let must_change_password = request.must_change_password;
+    let (draft, placements, request_secrets) = draft_user(ctx, request);
+    let id = draft.id;
     let mut user = clean_profile(&mut errors, draft);
-    let placements = check_new_placements(&mut errors, request.placements);
+    let placements = check_new_placements(&mut errors, placements);
 
-    // What to hash: (secret, is the password generated).
-    let mut password: Option<(Secret, bool)> = None;
-    let mut pin: Option<Secret> = None;
-    let generate = request.generate_password.unwrap_or(false);
-    match login_kind {
-        LoginKind::Password => {
-            if request.pin.is_some() {
-                errors.push("pin", "only `pin` users have a PIN");
-            }
-            match request.password {
-                Some(_) if generate => errors.push(
-                    "generate_password",
-                    "give a password or ask for one to be generated, not both",
-                ),
-                Some(given) => {
-                    check_password(&mut errors, &given, min_length, &user);
-                    password = Some((given, false));
-                }
-                None => {
-                    password = Some((Secret::new(passwords_generate()), true));
-                }
-            }
-        }
-        LoginKind::Pin => {
-            if request.password.is_some() || generate {
-                errors.push("password", "`pin` users sign in with a PIN, not a password");
-            }
-            match request.pin {
-                Some(given) => {
-                    check_pin(&mut errors, &given);
-                    pin = Some(given);
-                }
-                None => errors.push("pin", "is required for `pin` users"),
-            }
-        }
-        LoginKind::None => {
-            if request.password.is_some() || generate {
-                errors.push("password", "`none` users never sign in and have no password");
-            }
-            if request.pin.is_some() {
-                errors.push("pin", "`none` users never sign in and have no PIN");
-            }
-        }
-    }
+    let (password, pin) = creation_secrets(&mut errors, &user, min_length, &request_secrets);
     errors.into_result()?;
     user.must_change_password = match &password {
         Some((_, true)) => true,
-        Some((_, false)) => request.must_change_password.unwrap_or(false),
+        Some((_, false)) => must_change_password.unwrap_or(false),
         None => false,
     };
     let credentials = Credentials {
@@ -575,11 +501,8 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         .await?;
     }
     let created = load_any(&mut tx, ctx, id).await?.user;
-    let mut changes = Changes::created(&audited(&created)).with(
-        "placements",
-        Value::Null,
-        &created.placements,
-    );
+    let mut changes =
+        Changes::created(&audited(&created)).with("placements", Value::Null, &created.placements);
     changes = secret_changes(changes, &credentials, (false, false));
     audit::record(
         &mut tx,
@@ -591,6 +514,129 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
     .await?;
     tx.commit().await?;
     Ok(created)
+}
+
+/// A new user as requested, before validation, with the requested placements and
+/// secrets.
+fn draft_user(ctx: &Ctx, request: CreateUser) -> (User, Vec<NewPlacement>, RequestSecrets) {
+    let id = UserId::new();
+    let login_kind = request.login_kind.unwrap_or(LoginKind::Password);
+    let request_secrets = RequestSecrets {
+        password: request.password,
+        pin: request.pin,
+        generate: request.generate_password.unwrap_or(false),
+    };
+    let email = request.email.clone().or_else(|| {
+        let login = request.login.trim();
+        login.contains('@').then(|| login.to_owned())
+    });
+    let draft = User {
+        id,
+        login: request.login,
+        first_name: request.first_name,
+        last_name: request.last_name,
+        display_name: request.display_name,
+        employee_number: request.employee_number,
+        badge_number: request.badge_number,
+        email,
+        emails: request.emails,
+        phones: request.phones,
+        address: request.address,
+        effective_address: None,
+        title_id: request.title_id,
+        title_designation: request.title_designation,
+        rank_id: request.rank_id,
+        unit_id: request.unit_id,
+        hire_date: request.hire_date,
+        start_date: request.start_date,
+        transfer_date: request.transfer_date,
+        last_day: request.last_day,
+        leave_reason: request.leave_reason,
+        separation_status_id: request.separation_status_id,
+        recruited_by_id: request.recruited_by_id,
+        reports_to_id: request.reports_to_id,
+        payroll_id: request.payroll_id,
+        specialties: request.specialties,
+        demographics: request.demographics,
+        preferences: request.preferences,
+        directory_access: request
+            .directory_access
+            .unwrap_or(DirectoryAccess::Everyone),
+        can_sms: request.can_sms,
+        login_kind,
+        status: UserStatus::Active,
+        must_change_password: false,
+        is_org_admin: request.is_org_admin,
+        command_group_id: request.command_group_id,
+        placements: Vec::new(),
+        default_node_id: None,
+        created_at: ctx.now.get(),
+        updated_at: ctx.now.get(),
+        last_login_at: None,
+        version: 1,
+    };
+    (draft, request.placements, request_secrets)
+}
+
+/// The secrets a creation request carries.
+struct RequestSecrets {
+    password: Option<Secret>,
+    pin: Option<Secret>,
+    generate: bool,
+}
+
+/// Checks a new user's secrets against their login kind and the password policy; returns
+/// the password to hash (and whether it was generated) and the PIN to hash.
+fn creation_secrets(
+    errors: &mut ValidationErrors,
+    user: &User,
+    min_length: usize,
+    request: &RequestSecrets,
+) -> (Option<(Secret, bool)>, Option<Secret>) {
+    let mut password = None;
+    let mut pin = None;
+    match user.login_kind {
+        LoginKind::Password => {
+            if request.pin.is_some() {
+                errors.push("pin", "only `pin` users have a PIN");
+            }
+            match &request.password {
+                Some(_) if request.generate => errors.push(
+                    "generate_password",
+                    "give a password or ask for one to be generated, not both",
+                ),
+                Some(given) => {
+                    check_password(errors, given, min_length, user);
+                    password = Some((given.clone(), false));
+                }
+                None => password = Some((Secret::new(passwords_generate()), true)),
+            }
+        }
+        LoginKind::Pin => {
+            if request.password.is_some() || request.generate {
+                errors.push("password", "`pin` users sign in with a PIN, not a password");
+            }
+            match &request.pin {
+                Some(given) => {
+                    check_pin(errors, given);
+                    pin = Some(given.clone());
+                }
+                None => errors.push("pin", "is required for `pin` users"),
+            }
+        }
+        LoginKind::None => {
+            if request.password.is_some() || request.generate {
+                errors.push(
+                    "password",
+                    "`none` users never sign in and have no password",
+                );
+            }
+            if request.pin.is_some() {
+                errors.push("pin", "`none` users never sign in and have no PIN");
+            }
+        }
+    }
+    (password, pin)
 }
 
 fn passwords_generate() -> String {
@@ -671,10 +717,7 @@ async fn check_placement_targets(
 }
 
 fn not_assignable(field: &str) -> ServiceError {
-    ServiceError::conflict(
-        field,
-        "the role is not assignable at nodes of this kind",
-    )
+    ServiceError::conflict(field, "the role is not assignable at nodes of this kind")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -694,95 +737,13 @@ pub async fn update(
     let current = get(store, ctx, id).await?;
     check_version(if_match, current.version, "user")?;
 
-    let UserPatch {
-        login,
-        first_name,
-        last_name,
-        display_name,
-        employee_number,
-        badge_number,
-        email,
-        emails,
-        phones,
-        address,
-        title_id,
-        title_designation,
-        rank_id,
-        unit_id,
-        hire_date,
-        start_date,
-        transfer_date,
-        last_day,
-        leave_reason,
-        separation_status_id,
-        recruited_by_id,
-        reports_to_id,
-        payroll_id,
-        specialties,
-        demographics,
-        preferences,
-        directory_access,
-        can_sms,
-        login_kind,
-        password,
-        pin,
-        must_change_password,
-        command_group_id,
-        is_org_admin,
-    } = patch;
-    let apply = |u: &mut User| {
-        fn set<T: Clone>(field: &mut T, value: Option<&T>) {
-            if let Some(v) = value {
-                *field = v.clone();
-            }
-        }
-        set(&mut u.login, login.as_ref());
-        set(&mut u.first_name, first_name.as_ref());
-        set(&mut u.last_name, last_name.as_ref());
-        set(&mut u.display_name, display_name.as_ref());
-        set(&mut u.employee_number, employee_number.as_ref());
-        set(&mut u.badge_number, badge_number.as_ref());
-        set(&mut u.email, email.as_ref());
-        if let Some(e) = &emails {
-            u.emails = e.clone().unwrap_or_default();
-        }
-        if let Some(p) = &phones {
-            u.phones = p.clone().unwrap_or_default();
-        }
-        set(&mut u.address, address.as_ref());
-        set(&mut u.title_id, title_id.as_ref());
-        set(&mut u.title_designation, title_designation.as_ref());
-        set(&mut u.rank_id, rank_id.as_ref());
-        set(&mut u.unit_id, unit_id.as_ref());
-        set(&mut u.hire_date, hire_date.as_ref());
-        set(&mut u.start_date, start_date.as_ref());
-        set(&mut u.transfer_date, transfer_date.as_ref());
-        set(&mut u.last_day, last_day.as_ref());
-        set(&mut u.leave_reason, leave_reason.as_ref());
-        set(&mut u.separation_status_id, separation_status_id.as_ref());
-        set(&mut u.recruited_by_id, recruited_by_id.as_ref());
-        set(&mut u.reports_to_id, reports_to_id.as_ref());
-        set(&mut u.payroll_id, payroll_id.as_ref());
-        if let Some(s) = &specialties {
-            u.specialties = s.clone().unwrap_or_default();
-        }
-        if let Some(d) = &demographics {
-            u.demographics.apply(d.clone());
-        }
-        if let Some(p) = &preferences {
-            u.preferences.apply(p.clone());
-        }
-        set(&mut u.directory_access, directory_access.as_ref());
-        set(&mut u.can_sms, can_sms.as_ref());
-        set(&mut u.login_kind, login_kind.as_ref());
-        set(&mut u.must_change_password, must_change_password.as_ref());
-        set(&mut u.command_group_id, command_group_id.as_ref());
-        set(&mut u.is_org_admin, is_org_admin.as_ref());
-    };
+    let mut patch = patch;
+    let password = patch.password.take();
+    let pin = patch.pin.take();
 
     let mut errors = ValidationErrors::new();
     let mut draft = current.clone();
-    apply(&mut draft);
+    apply_patch(&mut draft, &patch);
     let draft = clean_profile(&mut errors, draft);
     if let Some(p) = &password {
         if draft.login_kind == LoginKind::Password {
@@ -813,46 +774,18 @@ pub async fn update(
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
     let mut after = before.clone();
-    apply(&mut after);
+    apply_patch(&mut after, &patch);
     let mut errors = ValidationErrors::new();
     let mut after = clean_profile(&mut errors, after);
     errors.into_result()?;
 
-    // Credentials follow the login kind.
-    let mut credentials = Credentials::default();
-    match after.login_kind {
-        LoginKind::None => {
-            if loaded.has_password {
-                credentials.password_hash = Some(None);
-            }
-            if loaded.has_pin {
-                credentials.pin_hash = Some(None);
-            }
-            after.must_change_password = false;
-        }
-        LoginKind::Pin => {
-            if let Some(h) = pin_hash {
-                credentials.pin_hash = Some(Some(h));
-            } else if !loaded.has_pin {
-                return Err(ValidationErrors::single("pin", "is required for `pin` users").into());
-            }
-            if loaded.has_password {
-                credentials.password_hash = Some(None);
-            }
-        }
-        LoginKind::Password => {
-            if let Some(h) = password_hash {
-                credentials.password_hash = Some(Some(h));
-            } else if !loaded.has_password {
-                let generated = hash(Secret::new(passwords_generate())).await?;
-                credentials.password_hash = Some(Some(generated));
-                after.must_change_password = true;
-            }
-            if loaded.has_pin {
-                credentials.pin_hash = Some(None);
-            }
-        }
-    }
+    let credentials = next_credentials(
+        (loaded.has_password, loaded.has_pin),
+        &mut after,
+        password_hash,
+        pin_hash,
+    )
+    .await?;
 
     let mut errors = ValidationErrors::new();
     check_references(&mut tx, ctx, &mut errors, &after, Some(&before)).await?;
@@ -877,9 +810,16 @@ pub async fn update(
             .await
             .map_err(unique_conflict)?;
     }
-    if !store_users::update(&mut tx, ctx.org, &after, before.version, &credentials, ctx.now)
-        .await
-        .map_err(unique_conflict)?
+    if !store_users::update(
+        &mut tx,
+        ctx.org,
+        &after,
+        before.version,
+        &credentials,
+        ctx.now,
+    )
+    .await
+    .map_err(unique_conflict)?
     {
         return Err(ServiceError::Stale("user"));
     }
@@ -897,6 +837,103 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Applies the profile fields of a merge patch (not its secrets) to `u`.
+fn apply_patch(u: &mut User, p: &UserPatch) {
+    fn set<T: Clone>(field: &mut T, value: Option<&T>) {
+        if let Some(v) = value {
+            *field = v.clone();
+        }
+    }
+    set(&mut u.login, p.login.as_ref());
+    set(&mut u.first_name, p.first_name.as_ref());
+    set(&mut u.last_name, p.last_name.as_ref());
+    set(&mut u.display_name, p.display_name.as_ref());
+    set(&mut u.employee_number, p.employee_number.as_ref());
+    set(&mut u.badge_number, p.badge_number.as_ref());
+    set(&mut u.email, p.email.as_ref());
+    if let Some(e) = &p.emails {
+        u.emails = e.clone().unwrap_or_default();
+    }
+    if let Some(phones) = &p.phones {
+        u.phones = phones.clone().unwrap_or_default();
+    }
+    set(&mut u.address, p.address.as_ref());
+    set(&mut u.title_id, p.title_id.as_ref());
+    set(&mut u.title_designation, p.title_designation.as_ref());
+    set(&mut u.rank_id, p.rank_id.as_ref());
+    set(&mut u.unit_id, p.unit_id.as_ref());
+    set(&mut u.hire_date, p.hire_date.as_ref());
+    set(&mut u.start_date, p.start_date.as_ref());
+    set(&mut u.transfer_date, p.transfer_date.as_ref());
+    set(&mut u.last_day, p.last_day.as_ref());
+    set(&mut u.leave_reason, p.leave_reason.as_ref());
+    set(&mut u.separation_status_id, p.separation_status_id.as_ref());
+    set(&mut u.recruited_by_id, p.recruited_by_id.as_ref());
+    set(&mut u.reports_to_id, p.reports_to_id.as_ref());
+    set(&mut u.payroll_id, p.payroll_id.as_ref());
+    if let Some(s) = &p.specialties {
+        u.specialties = s.clone().unwrap_or_default();
+    }
+    if let Some(d) = &p.demographics {
+        u.demographics.apply(d.clone());
+    }
+    if let Some(prefs) = &p.preferences {
+        u.preferences.apply(prefs.clone());
+    }
+    set(&mut u.directory_access, p.directory_access.as_ref());
+    set(&mut u.can_sms, p.can_sms.as_ref());
+    set(&mut u.login_kind, p.login_kind.as_ref());
+    set(&mut u.must_change_password, p.must_change_password.as_ref());
+    set(&mut u.command_group_id, p.command_group_id.as_ref());
+    set(&mut u.is_org_admin, p.is_org_admin.as_ref());
+}
+
+/// What becomes of a user's password and PIN under their (new) login kind: `none`
+/// removes both; `pin` needs a PIN (new or kept) and removes the password; `password`
+/// removes the PIN and, without a password, generates one that must be changed.
+async fn next_credentials(
+    (has_password, has_pin): (bool, bool),
+    after: &mut User,
+    password_hash: Option<String>,
+    pin_hash: Option<String>,
+) -> Result<Credentials> {
+    let mut credentials = Credentials::default();
+    match after.login_kind {
+        LoginKind::None => {
+            if has_password {
+                credentials.password_hash = Some(None);
+            }
+            if has_pin {
+                credentials.pin_hash = Some(None);
+            }
+            after.must_change_password = false;
+        }
+        LoginKind::Pin => {
+            if let Some(h) = pin_hash {
+                credentials.pin_hash = Some(Some(h));
+            } else if !has_pin {
+                return Err(ValidationErrors::single("pin", "is required for `pin` users").into());
+            }
+            if has_password {
+                credentials.password_hash = Some(None);
+            }
+        }
+        LoginKind::Password => {
+            if let Some(h) = password_hash {
+                credentials.password_hash = Some(Some(h));
+            } else if !has_password {
+                let generated = hash(Secret::new(passwords_generate())).await?;
+                credentials.password_hash = Some(Some(generated));
+                after.must_change_password = true;
+            }
+            if has_pin {
+                credentials.pin_hash = Some(None);
+            }
+        }
+    }
+    Ok(credentials)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1195,7 +1232,8 @@ pub async fn list(
         Some(cursor) => Some(after_of(&filter, cursor)?),
         None => None,
     };
-    let rows = store_users::list(store, ctx.org, &filter, after.as_ref(), page.fetch_limit()).await?;
+    let rows =
+        store_users::list(store, ctx.org, &filter, after.as_ref(), page.fetch_limit()).await?;
     let total = store_users::count(store, ctx.org, &filter).await?;
     Ok(page.page(rows, total, |r| cursor_of(&filter, r), to_summary))
 }
@@ -1441,7 +1479,11 @@ pub async fn set_default_placement(
         ctx,
         "placement.set_default",
         Target::of_user("placement", request.node_id, id),
-        &Changes::default().with("default_node_id", user.default_node_id, after.default_node_id),
+        &Changes::default().with(
+            "default_node_id",
+            user.default_node_id,
+            after.default_node_id,
+        ),
     )
     .await?;
     tx.commit().await?;

@@ -83,6 +83,7 @@ macro_rules! bind_all {
 /// A user as stored (never with the password or PIN hash, only whether one is set), with
 /// the organization's address for the effective address.
 #[derive(Debug, Clone, sqlx::FromRow)]
+#[allow(clippy::struct_excessive_bools)] // A row mirrors the table's flag columns.
 pub struct UserRow {
     /// Id.
     pub id: Uuid,
@@ -309,9 +310,11 @@ pub async fn live_reference_items(
         sql.arg(Arg::Uuid(*id));
     }
     sql.push(")");
-    Ok(on_conn!(tx tx, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+    Ok(
+        on_conn!(tx tx, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
         .fetch_all(c)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// Whether `id` is a live command group of `org`.
@@ -414,7 +417,6 @@ pub async fn update(
     Ok(rows == 1)
 }
 
-
 /// Bumps the user's version (after a change to something of theirs, such as placements)
 /// if it is still `version`; returns whether it was.
 pub async fn bump_version(
@@ -436,6 +438,20 @@ pub async fn bump_version(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(rows == 1)
+}
+
+/// Records a successful sign-in of `user` at `at`.
+pub async fn record_sign_in(tx: &mut Tx, org: OrgId, user: UserId, at: DbTime) -> Result<()> {
+    on_conn!(tx tx, c => sqlx::query(
+        "UPDATE users SET last_login_at = $3 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.as_uuid())
+    .bind(user.as_uuid())
+    .bind(at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// A user as listed, with their default placement and the row's sort key.
@@ -538,19 +554,17 @@ pub async fn list(
         }
         Some(After::Time(at, id)) => {
             let column = time_column(filter.sort);
-            match at {
-                Some(at) => {
-                    write!(sql.text, " AND ({column} IS NULL OR {column} {op} ").unwrap_or_default();
-                    let at_arg = sql.arg(Arg::Time(*at));
-                    write!(sql.text, " OR ({column} = {at_arg} AND u.id {op} ").unwrap_or_default();
-                    sql.arg(Arg::Uuid(*id));
-                    sql.push("))");
-                }
-                None => {
-                    write!(sql.text, " AND ({column} IS NULL AND u.id {op} ").unwrap_or_default();
-                    sql.arg(Arg::Uuid(*id));
-                    sql.push(")");
-                }
+            // Users who never signed in come last in both directions.
+            if let Some(at) = at {
+                write!(sql.text, " AND ({column} IS NULL OR {column} {op} ").unwrap_or_default();
+                let at_arg = sql.arg(Arg::Time(*at));
+                write!(sql.text, " OR ({column} = {at_arg} AND u.id {op} ").unwrap_or_default();
+                sql.arg(Arg::Uuid(*id));
+                sql.push("))");
+            } else {
+                write!(sql.text, " AND ({column} IS NULL AND u.id {op} ").unwrap_or_default();
+                sql.arg(Arg::Uuid(*id));
+                sql.push(")");
             }
         }
         None => {}
@@ -565,9 +579,11 @@ pub async fn list(
     }
     write!(sql.text, "u.id {dir} LIMIT ").unwrap_or_default();
     sql.arg(Arg::Int(limit));
-    Ok(on_conn!(store store, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+    Ok(
+        on_conn!(store store, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
         .fetch_all(c)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// How many of `org`'s users match `filter`.
@@ -581,9 +597,11 @@ pub async fn count(store: &Store, org: OrgId, filter: &UserFilter) -> Result<i64
         sql.push(" FROM users u");
     }
     filters(&mut sql, filter);
-    Ok(on_conn!(store store, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+    Ok(
+        on_conn!(store store, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
         .fetch_one(c)
-        .await)?)
+        .await)?,
+    )
 }
 
 fn time_column(sort: UserSort) -> &'static str {
@@ -715,4 +733,3 @@ impl Sql {
         format!("${}", self.args.len())
     }
 }
-

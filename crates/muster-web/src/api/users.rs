@@ -499,8 +499,7 @@ async fn add_placement(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<NewPlacement>,
 ) -> Result<(StatusCode, Tagged<Json<Placement>>), Problem> {
-    let (placement, version) =
-        users::add_placement(&state.store, &ctx, id, version, body).await?;
+    let (placement, version) = users::add_placement(&state.store, &ctx, id, version, body).await?;
     Ok((StatusCode::CREATED, Tagged(version, Json(placement))))
 }
 
