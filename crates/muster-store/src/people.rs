@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use muster_domain::user::{DirectoryAccess, Login, LoginKind, Phone, UserStatus};
 use muster_domain::{CommandGroupId, NodeId, OrgId, ReferenceItemId, RoleId, UserId};
 use sqlx::types::Json;
+use uuid::Uuid;
 
 use crate::db::on_conn;
 use crate::{DbTime, Result, Store, Tx};
@@ -170,4 +171,143 @@ pub async fn count_users(store: &Store, org: OrgId) -> Result<i64> {
         .fetch_one(c)
         .await)?,
     )
+}
+
+/// A placement as shown, with its node's and role's names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlacementRow {
+    /// The placed user.
+    pub user_id: Uuid,
+    /// Where.
+    pub node_id: Uuid,
+    /// The node's name.
+    pub node_name: String,
+    /// With which role.
+    pub role_id: Uuid,
+    /// The role's name.
+    pub role_name: String,
+    /// Whether it is the user's default placement.
+    pub is_default: bool,
+    /// First day in force.
+    pub starts_on: Option<NaiveDate>,
+    /// Last day in force.
+    pub ends_on: Option<NaiveDate>,
+}
+
+const PLACEMENTS: &str = "SELECT p.user_id, p.node_id, n.name AS node_name, p.role_id,
+        r.name AS role_name, p.is_default, p.starts_on, p.ends_on
+     FROM placements p
+     JOIN nodes n ON n.id = p.node_id
+     JOIN roles r ON r.id = p.role_id
+     WHERE p.user_id = $1
+     ORDER BY p.is_default DESC, lower(n.name), p.node_id";
+
+/// The placements of `user`, the default first, then by node name.
+pub async fn placements(store: &Store, user: UserId) -> Result<Vec<PlacementRow>> {
+    Ok(on_conn!(store store, c => sqlx::query_as(PLACEMENTS)
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await)?)
+}
+
+/// The placements of `user`, read inside `tx`.
+pub async fn placements_tx(tx: &mut Tx, user: UserId) -> Result<Vec<PlacementRow>> {
+    Ok(on_conn!(tx tx, c => sqlx::query_as(PLACEMENTS)
+        .bind(user.as_uuid())
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Whether `role` may be given at `node`: `None` when the role is not a live role of
+/// `org`, otherwise whether its `assignable_at` includes the node's kind.
+pub async fn role_assignable_at(
+    tx: &mut Tx,
+    org: OrgId,
+    role: RoleId,
+    node: NodeId,
+) -> Result<Option<bool>> {
+    let assignable: Option<i64> = on_conn!(tx tx, c => sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM role_node_kinds rk JOIN nodes n ON n.kind_id = rk.kind_id
+                 WHERE rk.role_id = r.id AND n.id = $3)
+         FROM roles r WHERE r.org_id = $1 AND r.id = $2 AND r.deleted_at IS NULL",
+    )
+    .bind(org.as_uuid())
+    .bind(role.as_uuid())
+    .bind(node.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    Ok(assignable.map(|n| n > 0))
+}
+
+/// The new state of a placement.
+#[derive(Debug)]
+pub struct PlacementUpdate {
+    /// Where it is now.
+    pub node: NodeId,
+    /// Role.
+    pub role: RoleId,
+    /// First day in force.
+    pub starts_on: Option<NaiveDate>,
+    /// Last day in force.
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// Rewrites `user`'s placement at `node` (possibly moving it to another node).
+pub async fn update_placement(
+    tx: &mut Tx,
+    user: UserId,
+    node: NodeId,
+    update: &PlacementUpdate,
+) -> Result<bool> {
+    let rows = on_conn!(tx tx, c => sqlx::query(
+        "UPDATE placements SET node_id = $3, role_id = $4, starts_on = $5, ends_on = $6
+         WHERE user_id = $1 AND node_id = $2",
+    )
+    .bind(user.as_uuid())
+    .bind(node.as_uuid())
+    .bind(update.node.as_uuid())
+    .bind(update.role.as_uuid())
+    .bind(update.starts_on)
+    .bind(update.ends_on)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(rows == 1)
+}
+
+/// Removes `user`'s placement at `node`.
+pub async fn delete_placement(tx: &mut Tx, user: UserId, node: NodeId) -> Result<bool> {
+    let rows = on_conn!(tx tx, c => sqlx::query(
+        "DELETE FROM placements WHERE user_id = $1 AND node_id = $2",
+    )
+    .bind(user.as_uuid())
+    .bind(node.as_uuid())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(rows == 1)
+}
+
+/// Makes `user`'s placement at `node` the default and every other one not.
+pub async fn set_default_placement(tx: &mut Tx, user: UserId, node: NodeId) -> Result<bool> {
+    // INVARIANT: at most one default per user (a unique index); clear before setting.
+    on_conn!(tx tx, c => sqlx::query(
+        "UPDATE placements SET is_default = $2 WHERE user_id = $1 AND is_default = $3",
+    )
+    .bind(user.as_uuid())
+    .bind(false)
+    .bind(true)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let rows = on_conn!(tx tx, c => sqlx::query(
+        "UPDATE placements SET is_default = $3 WHERE user_id = $1 AND node_id = $2",
+    )
+    .bind(user.as_uuid())
+    .bind(node.as_uuid())
+    .bind(true)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(rows == 1)
 }
