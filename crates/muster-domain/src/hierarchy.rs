@@ -214,11 +214,31 @@ mod tests {
 
     #[test]
     fn peers_cannot_edit_and_read_only_sections_cannot_be_edited() {
-        assert!(p(Scope::Peers, Access::View, Section::Discipline).refusal().is_none());
-        assert!(p(Scope::Peers, Access::Edit, Section::Discipline).refusal().is_some());
-        assert!(p(Scope::All, Access::Edit, Section::AuditLog).refusal().is_some());
-        assert!(p(Scope::Direct, Access::Edit, Section::RelatedReports).refusal().is_some());
-        assert!(p(Scope::Own, Access::Edit, Section::Photo).refusal().is_none());
+        assert!(
+            p(Scope::Peers, Access::View, Section::Discipline)
+                .refusal()
+                .is_none()
+        );
+        assert!(
+            p(Scope::Peers, Access::Edit, Section::Discipline)
+                .refusal()
+                .is_some()
+        );
+        assert!(
+            p(Scope::All, Access::Edit, Section::AuditLog)
+                .refusal()
+                .is_some()
+        );
+        assert!(
+            p(Scope::Direct, Access::Edit, Section::RelatedReports)
+                .refusal()
+                .is_some()
+        );
+        assert!(
+            p(Scope::Own, Access::Edit, Section::Photo)
+                .refusal()
+                .is_none()
+        );
     }
 
     #[test]
@@ -255,7 +275,8 @@ mod tests {
 
     #[test]
     fn privileges_use_their_wire_names() {
-        let json = serde_json::json!({"scope": "self", "access": "edit", "section": "feedback_notes"});
+        let json =
+            serde_json::json!({"scope": "self", "access": "edit", "section": "feedback_notes"});
         let privilege: Privilege = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(privilege.scope, Scope::Own);
         assert_eq!(serde_json::to_value(privilege).unwrap(), json);

@@ -367,9 +367,8 @@ impl<'de> Deserialize<'de> for ModuleGrant {
         match Value::deserialize(deserializer)? {
             Value::String(level) => Ok(Self::Level(level)),
             Value::Object(mut fields) => {
-                let level = match fields.remove("level") {
-                    Some(Value::String(level)) => level,
-                    _ => return Err(de::Error::custom(EXPECTED)),
+                let Some(Value::String(level)) = fields.remove("level") else {
+                    return Err(de::Error::custom(EXPECTED));
                 };
                 let items = match fields.remove("items") {
                     None => GrantItems::Keys(Vec::new()),
@@ -669,8 +668,8 @@ mod tests {
         assert!(validate_spec("Map", &levels(&["none", "view"]), &[], false).is_ok());
         let one = validate_spec("Map", &levels(&["none"]), &[], false).unwrap_err();
         assert_eq!(fields(&one), ["levels"]);
-        let twice = validate_spec("Map", &levels(&["none", "view", "none"]), &[], false)
-            .unwrap_err();
+        let twice =
+            validate_spec("Map", &levels(&["none", "view", "none"]), &[], false).unwrap_err();
         assert_eq!(fields(&twice), ["levels[2]"]);
         let upper = validate_spec("Map", &levels(&["none", "View"]), &[], false).unwrap_err();
         assert_eq!(fields(&upper), ["levels[1]"]);
@@ -708,8 +707,10 @@ mod tests {
                 .is_err()
         );
         assert!(
-            serde_json::from_value::<Grants>(serde_json::json!({"a": {"level": "v", "items": "some"}}))
-                .is_err()
+            serde_json::from_value::<Grants>(
+                serde_json::json!({"a": {"level": "v", "items": "some"}})
+            )
+            .is_err()
         );
         assert_eq!(
             serde_json::to_value(&g["b"]).unwrap(),
@@ -754,7 +755,10 @@ mod tests {
                 serde_json::json!({"map": {"level": "edit", "items": "all"}}),
                 "modules.map.level",
             ),
-            (serde_json::json!({"scheduling": "view"}), "modules.scheduling.items"),
+            (
+                serde_json::json!({"scheduling": "view"}),
+                "modules.scheduling.items",
+            ),
             (
                 serde_json::json!({"scheduling": {"level": "edit", "items": []}}),
                 "modules.scheduling.items",
@@ -773,7 +777,9 @@ mod tests {
             assert_eq!(fields(&errors), [field], "{json}");
         }
         // The lowest level needs no items, and "all" satisfies the requirement.
-        assert!(validate_grants(&grants(serde_json::json!({"scheduling": "none"})), &modules).is_ok());
+        assert!(
+            validate_grants(&grants(serde_json::json!({"scheduling": "none"})), &modules).is_ok()
+        );
         assert!(
             validate_grants(
                 &grants(serde_json::json!({"scheduling": {"level": "edit", "items": "all"}})),
@@ -833,17 +839,32 @@ mod tests {
             requires_items: requires,
         };
         let roles = [("Dispatcher", &role)];
-        assert!(check_change(scheduling, &spec(&["none", "view"], &["delivery"], true), roles).is_ok());
+        assert!(
+            check_change(
+                scheduling,
+                &spec(&["none", "view"], &["delivery"], true),
+                roles
+            )
+            .is_ok()
+        );
         assert_eq!(
-            check_change(scheduling, &spec(&["none", "edit"], &["delivery"], true), roles)
-                .unwrap_err()
-                .0,
+            check_change(
+                scheduling,
+                &spec(&["none", "edit"], &["delivery"], true),
+                roles
+            )
+            .unwrap_err()
+            .0,
             "levels"
         );
         assert_eq!(
-            check_change(scheduling, &spec(&["none", "view", "edit"], &["service"], true), roles)
-                .unwrap_err()
-                .0,
+            check_change(
+                scheduling,
+                &spec(&["none", "view", "edit"], &["service"], true),
+                roles
+            )
+            .unwrap_err()
+            .0,
             "items"
         );
         let timesheet_role = grants(serde_json::json!({"timesheet": "view"}));

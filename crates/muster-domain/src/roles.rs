@@ -112,7 +112,10 @@ pub fn capabilities(raw: &[String]) -> Result<Vec<Capability>, ValidationErrors>
             Ok(capability) => found.push(capability),
             Err(_) => errors.push(
                 format!("capabilities[{i}]"),
-                format!("{name:?} is not a capability; use one of: {}", all_capabilities()),
+                format!(
+                    "{name:?} is not a capability; use one of: {}",
+                    all_capabilities()
+                ),
             ),
         }
     }
@@ -251,7 +254,7 @@ mod tests {
         }
     }
 
-    /// The modules of the IndusTrack office-user page.
+    /// The modules of the `IndusTrack` office-user page.
     fn industrack() -> Vec<Module> {
         vec![
             module("scheduling", &["none", "view", "edit"], &["delivery"], true),
@@ -337,18 +340,17 @@ mod tests {
     fn modules_alone_keep_a_matching_preset_and_otherwise_make_the_role_custom() {
         let modules = industrack();
         let view = preset_grants(Preset::ViewOnly, &modules).unwrap();
-        let (preset, _) = resolve_grants(
+        let (preset, _) =
+            resolve_grants(None, Some(&view), Some((Preset::ViewOnly, &view)), &modules).unwrap();
+        assert_eq!(preset, Preset::ViewOnly);
+        let other: Grants = serde_json::from_value(json!({"timesheet": "edit"})).unwrap();
+        let (preset, full) = resolve_grants(
             None,
-            Some(&view),
+            Some(&other),
             Some((Preset::ViewOnly, &view)),
             &modules,
         )
         .unwrap();
-        assert_eq!(preset, Preset::ViewOnly);
-        let other: Grants = serde_json::from_value(json!({"timesheet": "edit"})).unwrap();
-        let (preset, full) =
-            resolve_grants(None, Some(&other), Some((Preset::ViewOnly, &view)), &modules)
-                .unwrap();
         assert_eq!(preset, Preset::Custom);
         assert_eq!(full["settings"].level(), "none");
         let (preset, full) = resolve_grants(None, None, None, &modules).unwrap();
@@ -359,9 +361,15 @@ mod tests {
     fn a_role_whose_grants_drifted_from_its_preset_reads_as_custom() {
         let mut modules = industrack();
         let admin = preset_grants(Preset::Admin, &modules).unwrap();
-        assert_eq!(effective_preset(Preset::Admin, &admin, &modules), Preset::Admin);
+        assert_eq!(
+            effective_preset(Preset::Admin, &admin, &modules),
+            Preset::Admin
+        );
         modules.push(module("forms", &["none", "view", "edit"], &[], false));
         let full = crate::modules::full_grants(&admin, &modules);
-        assert_eq!(effective_preset(Preset::Admin, &full, &modules), Preset::Custom);
+        assert_eq!(
+            effective_preset(Preset::Admin, &full, &modules),
+            Preset::Custom
+        );
     }
 }

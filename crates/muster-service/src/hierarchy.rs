@@ -104,11 +104,7 @@ fn map_conflict(error: StoreError) -> ServiceError {
     }
 }
 
-async fn write_privileges(
-    tx: &mut Tx,
-    id: CommandGroupId,
-    privileges: &[Privilege],
-) -> Result<()> {
+async fn write_privileges(tx: &mut Tx, id: CommandGroupId, privileges: &[Privilege]) -> Result<()> {
     for p in privileges {
         structure::insert_privilege(
             tx,
@@ -207,17 +203,10 @@ pub async fn update(
     if name != before.name && store_groups::name_taken(&mut tx, ctx.org, &name, Some(id)).await? {
         return Err(name_taken());
     }
-    let written = store_groups::update(
-        &mut tx,
-        ctx.org,
-        id,
-        before.version,
-        &name,
-        parent,
-        ctx.now,
-    )
-    .await
-    .map_err(map_conflict)?;
+    let written =
+        store_groups::update(&mut tx, ctx.org, id, before.version, &name, parent, ctx.now)
+            .await
+            .map_err(map_conflict)?;
     if !written {
         return Err(ServiceError::Stale("command group"));
     }

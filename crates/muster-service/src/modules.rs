@@ -98,7 +98,10 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewModule) -> Result<Modu
     };
 
     let mut tx = store.begin().await?;
-    if store_modules::get_tx(&mut tx, ctx.org, &key).await?.is_some() {
+    if store_modules::get_tx(&mut tx, ctx.org, &key)
+        .await?
+        .is_some()
+    {
         return Err(key_taken());
     }
     let id = ModuleId::new();

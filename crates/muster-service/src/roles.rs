@@ -58,7 +58,10 @@ async fn get_in(tx: &mut Tx, ctx: &Ctx, id: RoleId, defs: &[Module]) -> Result<L
         .ok_or(ServiceError::NotFound("role"))?;
     let kinds = store_roles::kinds_of_tx(tx, ctx.org, id).await?;
     Ok(Loaded {
-        kinds: kinds.iter().map(|k| NodeKindId::from_uuid(k.kind_id)).collect(),
+        kinds: kinds
+            .iter()
+            .map(|k| NodeKindId::from_uuid(k.kind_id))
+            .collect(),
         role: to_role(row, kinds.into_iter().map(|k| k.name).collect(), defs),
     })
 }
@@ -106,10 +109,7 @@ fn merge(errors: &mut ValidationErrors, more: &ValidationErrors) {
 }
 
 /// Checks capability names, collecting errors.
-fn checked_capabilities(
-    errors: &mut ValidationErrors,
-    raw: &[String],
-) -> Option<Vec<Capability>> {
+fn checked_capabilities(errors: &mut ValidationErrors, raw: &[String]) -> Option<Vec<Capability>> {
     domain::capabilities(raw)
         .map_err(|e| merge(errors, &e))
         .ok()

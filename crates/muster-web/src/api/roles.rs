@@ -37,7 +37,9 @@ async fn list_roles(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Role>>, Problem> {
-    Ok(Json(roles::list(&state.store, &ctx, &params.page()?).await?))
+    Ok(Json(
+        roles::list(&state.store, &ctx, &params.page()?).await?,
+    ))
 }
 
 /// Create a role. With a preset (`view_only`, `edit_view`, `admin`) and no `modules`, the

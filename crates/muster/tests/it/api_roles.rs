@@ -28,7 +28,7 @@ on_both_backends!(
     every_change_is_audited_with_its_field_changes,
 );
 
-/// The modules of the IndusTrack "office users" page, as Muster data.
+/// The modules of the `IndusTrack` "office users" page, as Muster data.
 async fn industrack_modules(api: &Api) {
     for module in [
         json!({"key": "scheduling", "name": "Scheduling",
@@ -161,7 +161,11 @@ async fn modules_are_created_listed_and_changed_with_if_match(backend: Backend) 
     let read = api.get("/modules/scheduling").await;
     assert_eq!(read.expect(200), &created.body);
     assert_eq!(read.etag().as_deref(), Some("\"1\""));
-    for (key, name) in [("map", "Map"), ("timesheet", "Timesheet"), ("forms", "Forms")] {
+    for (key, name) in [
+        ("map", "Map"),
+        ("timesheet", "Timesheet"),
+        ("forms", "Forms"),
+    ] {
         api.post("/modules", &json!({"key": key, "name": name}))
             .await
             .expect(201);
@@ -222,7 +226,11 @@ async fn bad_module_input_names_the_field_and_changes_nothing(backend: Backend) 
         (json!({"key": "map-2", "name": "Map"}), 422, "key"),
         (json!({"key": "a".repeat(41), "name": "Map"}), 422, "key"),
         (json!({"key": "m2", "name": " "}), 422, "name"),
-        (json!({"key": "m2", "name": "M", "levels": ["none"]}), 422, "levels"),
+        (
+            json!({"key": "m2", "name": "M", "levels": ["none"]}),
+            422,
+            "levels",
+        ),
         (
             json!({"key": "m2", "name": "M", "levels": ["none", "view", "none"]}),
             422,
@@ -253,7 +261,11 @@ async fn bad_module_input_names_the_field_and_changes_nothing(backend: Backend) 
             422,
             "requires_items",
         ),
-        (json!({"key": "m2", "name": "M", "colour": "red"}), 422, "colour"),
+        (
+            json!({"key": "m2", "name": "M", "colour": "red"}),
+            422,
+            "colour",
+        ),
         (json!({"key": "map", "name": "Another map"}), 409, "key"),
     ];
     for (body, status, field) in cases {
@@ -331,7 +343,9 @@ async fn a_module_keeps_the_levels_and_items_its_roles_grant(backend: Backend) {
         )
         .await;
     fine.expect(200);
-    let role = api.get(&format!("/roles/{}", role_id(&api, "Dispatcher").await)).await;
+    let role = api
+        .get(&format!("/roles/{}", role_id(&api, "Dispatcher").await))
+        .await;
     assert_eq!(
         role.body["modules"]["scheduling"],
         json!({"level": "edit", "items": ["delivery"]})
@@ -476,7 +490,9 @@ async fn a_preset_with_different_modules_is_refused_unless_custom(backend: Backe
         .await;
     refused.expect_problem(422, "preset");
     assert_eq!(
-        api.get(&format!("/roles/{}", id(&matching.body))).await.body,
+        api.get(&format!("/roles/{}", id(&matching.body)))
+            .await
+            .body,
         regranted.body
     );
 }
@@ -590,20 +606,8 @@ async fn roles_are_renamed_and_regranted_with_if_match(backend: Backend) {
     assert_eq!(rest.body["items"][0]["modules"]["settings"], "edit");
 }
 
-async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
-    let app = spawn(backend).await;
-    let org = app.init_org("Bay City Fire", "chief").await;
-    let api = app.api(&org);
-    industrack_modules(&api).await;
-    let role = api
-        .post(
-            "/roles",
-            &json!({"name": "Dispatcher", "assignable_at": ["Location"], "preset": "view_only"}),
-        )
-        .await;
-    let role = role.expect(201).clone();
-    let before = api.get("/roles").await.body;
-
+/// Bodies of `POST /roles` that must be refused, with the status and the field named.
+fn bad_new_roles() -> Vec<(Value, u16, &'static str)> {
     let base = |extra: Value| {
         let mut body = json!({"name": "Clerk", "assignable_at": ["Location"]});
         for (k, v) in extra.as_object().unwrap() {
@@ -611,7 +615,7 @@ async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
         }
         body
     };
-    let cases = [
+    vec![
         (
             base(json!({"capabilities": ["users.view", "users.fly"]})),
             422,
@@ -622,7 +626,11 @@ async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
             422,
             "modules.payroll",
         ),
-        (base(json!({"modules": {"map": "edit"}})), 422, "modules.map"),
+        (
+            base(json!({"modules": {"map": "edit"}})),
+            422,
+            "modules.map",
+        ),
         (
             base(json!({"modules": {"timesheet": "super_admin"}})),
             422,
@@ -643,11 +651,7 @@ async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
             422,
             "modules.map.items[0]",
         ),
-        (
-            base(json!({"modules": {"map": 5}})),
-            422,
-            "modules.map",
-        ),
+        (base(json!({"modules": {"map": 5}})), 422, "modules.map"),
         (
             base(json!({"assignable_at": ["Location", "Planet"]})),
             422,
@@ -660,7 +664,24 @@ async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
         (base(json!({"colour": "red"})), 422, "colour"),
         (base(json!({"name": "ADMINISTRATOR"})), 409, "name"),
         (base(json!({"name": "dispatcher"})), 409, "name"),
-    ];
+    ]
+}
+
+async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
+    let app = spawn(backend).await;
+    let org = app.init_org("Bay City Fire", "chief").await;
+    let api = app.api(&org);
+    industrack_modules(&api).await;
+    let role = api
+        .post(
+            "/roles",
+            &json!({"name": "Dispatcher", "assignable_at": ["Location"], "preset": "view_only"}),
+        )
+        .await;
+    let role = role.expect(201).clone();
+    let before = api.get("/roles").await.body;
+
+    let cases = bad_new_roles();
     for (body, status, field) in cases {
         api.post("/roles", &body)
             .await
@@ -668,9 +689,17 @@ async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
     }
     let role_path = format!("/roles/{}", id(&role));
     for (patch, status, field) in [
-        (json!({"capabilities": ["everything"]}), 422, "capabilities[0]"),
+        (
+            json!({"capabilities": ["everything"]}),
+            422,
+            "capabilities[0]",
+        ),
         (json!({"modules": {"map": "edit"}}), 422, "modules.map"),
-        (json!({"assignable_at": ["Planet"]}), 422, "assignable_at[0]"),
+        (
+            json!({"assignable_at": ["Planet"]}),
+            422,
+            "assignable_at[0]",
+        ),
         (json!({"assignable_at": []}), 422, "assignable_at"),
         (json!({"name": "Employee"}), 409, "name"),
     ] {
@@ -686,7 +715,12 @@ async fn bad_role_input_names_the_field_and_changes_nothing(backend: Backend) {
                     "capabilities": ["nope"], "modules": {"payroll": "view"}}),
         )
         .await;
-    for field in ["name", "assignable_at[0]", "capabilities[0]", "modules.payroll"] {
+    for field in [
+        "name",
+        "assignable_at[0]",
+        "capabilities[0]",
+        "modules.payroll",
+    ] {
         many.expect_problem(422, field);
     }
 
@@ -761,9 +795,7 @@ async fn command_groups_form_a_tree_that_cannot_loop(backend: Backend) {
     let app = spawn(backend).await;
     let org = app.init_org("Harbor County Police", "chief").await;
     let api = app.api(&org);
-    let group = |name: &str, parent: Option<&str>| {
-        json!({"name": name, "parent_id": parent})
-    };
+    let group = |name: &str, parent: Option<&str>| json!({"name": name, "parent_id": parent});
     let captain = api.post("/command-groups", &group("Captain", None)).await;
     let captain_id = id(captain.expect(201));
     assert_eq!(captain.body["parent_id"], Value::Null);
@@ -908,10 +940,7 @@ async fn command_group_privileges_are_checked_and_replaced_whole(backend: Backen
             json!([{"scope": "all", "access": "view", "section": "salary"}]),
             "privileges[0].section",
         ),
-        (
-            json!([{"scope": "all", "access": "view"}]),
-            "privileges[0]",
-        ),
+        (json!([{"scope": "all", "access": "view"}]), "privileges[0]"),
     ];
     for (privileges, field) in refused {
         api.post(
@@ -950,7 +979,10 @@ async fn command_group_privileges_are_checked_and_replaced_whole(backend: Backen
     assert_eq!(listed.body["items"][0], replaced.body);
     // Renaming keeps the privileges.
     let renamed = api.patch(&path, &json!({"name": "Sgt."}), None).await;
-    assert_eq!(renamed.expect(200)["privileges"], replaced.body["privileges"]);
+    assert_eq!(
+        renamed.expect(200)["privileges"],
+        replaced.body["privileges"]
+    );
 }
 
 async fn command_groups_with_children_or_members_are_not_deleted(backend: Backend) {
@@ -993,7 +1025,9 @@ async fn command_groups_with_children_or_members_are_not_deleted(backend: Backen
     api.delete(&format!("/command-groups/{clerk}"), Some("\"1\""))
         .await
         .expect(204);
-    api.get(&format!("/command-groups/{clerk}")).await.expect(404);
+    api.get(&format!("/command-groups/{clerk}"))
+        .await
+        .expect(404);
     api.patch(
         &format!("/command-groups/{lieutenant}"),
         &json!({"parent_id": clerk}),
@@ -1077,7 +1111,10 @@ async fn roles_modules_and_groups_of_another_organization_are_invisible(backend:
     let bay_api = app.api(&bay);
     let harbor_api = app.api(&harbor);
     bay_api
-        .post("/modules", &json!({"key": "map", "name": "Map", "levels": ["none", "view"]}))
+        .post(
+            "/modules",
+            &json!({"key": "map", "name": "Map", "levels": ["none", "view"]}),
+        )
         .await
         .expect(201);
     let role = bay_api
@@ -1151,9 +1188,12 @@ async fn every_change_is_audited_with_its_field_changes(backend: Backend) {
     let app = spawn(backend).await;
     let org = app.init_org("Bay City Fire", "chief").await;
     let api = app.api(&org);
-    api.post("/modules", &json!({"key": "timesheet", "name": "Timesheet"}))
-        .await
-        .expect(201);
+    api.post(
+        "/modules",
+        &json!({"key": "timesheet", "name": "Timesheet"}),
+    )
+    .await
+    .expect(201);
     api.patch("/modules/timesheet", &json!({"name": "Time"}), None)
         .await
         .expect(200);
@@ -1174,7 +1214,9 @@ async fn every_change_is_audited_with_its_field_changes(backend: Backend) {
     api.post(&format!("/roles/{role}/enable-all"), &json!({}))
         .await
         .expect(200);
-    api.delete(&format!("/roles/{role}"), None).await.expect(204);
+    api.delete(&format!("/roles/{role}"), None)
+        .await
+        .expect(204);
     let group = id(&api
         .post("/command-groups", &json!({"name": "Captain"}))
         .await
@@ -1195,14 +1237,15 @@ async fn every_change_is_audited_with_its_field_changes(backend: Backend) {
         .expect(409);
 
     let store = app.store().await;
-    let events =
-        muster_store::audit::chain_batch(&store, org.org_id.parse().unwrap(), 0, 1000)
-            .await
-            .unwrap();
+    let events = muster_store::audit::chain_batch(&store, org.org_id.parse().unwrap(), 0, 1000)
+        .await
+        .unwrap();
     store.close().await;
     let ours: Vec<(&str, &Value)> = events
         .iter()
-        .filter(|e| !["organization.create", "user.create", "token.create"].contains(&e.action.as_str()))
+        .filter(|e| {
+            !["organization.create", "user.create", "token.create"].contains(&e.action.as_str())
+        })
         .map(|e| (e.action.as_str(), &e.changes.0))
         .collect();
     let actions: Vec<&str> = ours.iter().map(|(a, _)| *a).collect();
@@ -1228,10 +1271,7 @@ async fn every_change_is_audited_with_its_field_changes(backend: Backend) {
         ours[3].1["modules"],
         json!({"before": {"timesheet": "none"}, "after": {"timesheet": "view"}})
     );
-    assert_eq!(
-        ours[4].1["modules"]["after"],
-        json!({"timesheet": "edit"})
-    );
+    assert_eq!(ours[4].1["modules"]["after"], json!({"timesheet": "edit"}));
     assert_eq!(ours[5].1["name"], json!({"before": "Clerk", "after": null}));
     assert_eq!(
         ours[7].1["privileges"]["after"],
