@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
@@ -392,8 +393,37 @@ impl fmt::Display for ModuleGrant {
     }
 }
 
-/// A role's grants, by module key.
-pub type Grants = BTreeMap<String, ModuleGrant>;
+/// A role's grants, by module key: `{key: level | {level, items}}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct Grants(BTreeMap<String, ModuleGrant>);
+
+impl Grants {
+    /// No grants.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Deref for Grants {
+    type Target = BTreeMap<String, ModuleGrant>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Grants {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl FromIterator<(String, ModuleGrant)> for Grants {
+    fn from_iter<I: IntoIterator<Item = (String, ModuleGrant)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
 
 /// Checks a role's requested grants against the organization's `modules` and returns them
 /// in full canonical form (every module; those not mentioned at their lowest level).
