@@ -940,7 +940,10 @@ async fn command_group_privileges_are_checked_and_replaced_whole(backend: Backen
             json!([{"scope": "all", "access": "view", "section": "salary"}]),
             "privileges[0].section",
         ),
-        (json!([{"scope": "all", "access": "view"}]), "privileges[0]"),
+        (
+            json!([{"scope": "all", "access": "view"}]),
+            "privileges[0].section",
+        ),
     ];
     for (privileges, field) in refused {
         api.post(
