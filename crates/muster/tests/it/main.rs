@@ -11,6 +11,7 @@ mod api_users;
 mod cli;
 mod demo;
 mod server;
+mod tenancy;
 
 use std::path::Path;
 
