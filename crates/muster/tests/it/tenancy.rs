@@ -27,74 +27,42 @@ struct Owned {
 }
 
 async fn populate(api: &Api, org: &OrgFixture) -> Owned {
-    let node = api
-        .post(
-            "/nodes",
-            &json!({"name": "Bravo Station", "kind": "Location", "parent_id": org.root_node_id}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let rank = api
-        .post("/reference/ranks", &json!({"name": "Bravo Rank"}))
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let node = create(
+        api,
+        "/nodes",
+        &json!({"name": "Bravo Station", "kind": "Location", "parent_id": org.root_node_id}),
+    )
+    .await;
+    let rank = create(api, "/reference/ranks", &json!({"name": "Bravo Rank"})).await;
     api.post(
         "/modules",
         &json!({"key": "bravo_only", "name": "Bravo Module", "levels": ["none", "view", "edit"]}),
     )
     .await
     .expect(201);
-    let role = api
-        .post(
-            "/roles",
+    let role = create(api, "/roles",
             &json!({"name": "Bravo Role", "assignable_at": ["Location"], "capabilities": ["users.view"], "preset": "custom"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let group = api
-        .post(
-            "/command-groups",
+        ).await;
+    let group = create(api, "/command-groups",
             &json!({"name": "Bravo Group", "privileges": [{"scope": "direct", "access": "view", "section": "photo"}]}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let user = api
-        .post(
-            "/users",
-            &json!({
-                "login": "bravo.medic", "first_name": "Bravo", "last_name": "Medic",
-                "login_kind": "none", "email": "bravo.medic@bravo.example",
-                "command_group_id": group, "rank_id": rank,
-                "placements": [{"node_id": node, "role_id": role, "default": true}],
-            }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let contact = api
-        .post(
-            &format!("/users/{user}/emergency-contacts"),
-            &json!({"name": "Bravo Contact", "relationship": "Spouse"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        ).await;
+    let user = create(
+        api,
+        "/users",
+        &json!({
+            "login": "bravo.medic", "first_name": "Bravo", "last_name": "Medic",
+            "login_kind": "none", "email": "bravo.medic@bravo.example",
+            "command_group_id": group, "rank_id": rank,
+            "placements": [{"node_id": node, "role_id": role, "default": true}],
+        }),
+    )
+    .await;
+    let contact = create(
+        api,
+        &format!("/users/{user}/emergency-contacts"),
+        &json!({"name": "Bravo Contact", "relationship": "Spouse"}),
+    )
+    .await;
     api.post(
         &format!("/users/{user}/barcodes"),
         &json!({"code": "BRAVO-0001"}),
@@ -132,6 +100,12 @@ async fn populate(api: &Api, org: &OrgFixture) -> Owned {
         barcode: "BRAVO-0001",
         secrets,
     }
+}
+
+/// Creates an object through `POST path` and returns its id.
+async fn create(api: &Api, path: &str, body: &Value) -> String {
+    let reply = api.post(path, body).await;
+    reply.expect(201)["id"].as_str().unwrap().to_owned()
 }
 
 /// Fills a path template's parameters with B's objects.
