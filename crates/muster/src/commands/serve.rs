@@ -18,6 +18,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         log_format = ?config.log_format,
         "configuration"
     );
+    let shutdown = startup::shutdown_signal()?;
     let store = startup::open_store(config).await?;
     let demo = if args.demo {
         Some(demo::seed(&store).await?)
@@ -46,7 +47,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(startup::shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await?;
     store.close().await;
     tracing::info!("stopped");

@@ -13,6 +13,7 @@ on_both_backends!(
     unknown_paths_get_a_problem_document,
     sigterm_stops_the_server_cleanly,
     the_openapi_document_describes_the_api,
+    sigterm_lets_an_in_flight_request_finish,
 );
 
 async fn healthz_answers_ok_and_echoes_a_request_id(backend: Backend) {
@@ -134,4 +135,43 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     let errors = &doc["paths"]["/nodes"]["post"]["responses"]["422"]["content"];
     assert!(errors["application/problem+json"].is_object(), "{errors}");
+}
+
+async fn sigterm_lets_an_in_flight_request_finish(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut app = spawn(backend).await;
+    let org = app.init_org("Bay City Fire", "chief").await;
+    let body = serde_json::json!({"name": "Late Station", "kind": "Location", "parent_id": org.root_node_id})
+        .to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let address = app.base_url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/nodes HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        org.token,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first.as_bytes()).await.unwrap();
+    // Let the server start reading the body before it is asked to stop.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let stopping = tokio::spawn(async move {
+        let status = app.stop().await;
+        (app, status)
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (app, status) = stopping.await.unwrap();
+
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    assert!(response.contains("Late Station"), "{response}");
+    assert!(
+        status.success(),
+        "exit status {status}: {}",
+        app.server_log()
+    );
 }
