@@ -282,8 +282,8 @@ fn carrier_key(name: &str) -> String {
 }
 
 /// The gateway domain for `carrier` among `gateways` (carrier, domain): the carrier of the
-/// same name, else the one whose name begins the given one ("Verizon Wireless" is
-/// Verizon, "MetroPCS" is Metro), the longest such name winning.
+/// same name, else the one whose name begins the given one (`Verizon Wireless` is
+/// Verizon, `MetroPCS` is Metro), the longest such name winning.
 fn gateway_for<'a>(gateways: &'a [(String, String)], carrier: &str) -> Option<&'a str> {
     let wanted = carrier_key(carrier);
     if wanted.is_empty() {
@@ -350,14 +350,13 @@ impl<'a> Letter<'a> {
 
     /// The sign-in details block: organization, its sign-in handle and the login.
     fn details(&self, password: Option<&str>) -> String {
-        let mut details = format!(
-            "    Organization:       {} (sign-in handle: {})\n    Login:              {}\n",
+        let password = password
+            .map(|p| format!("    Temporary password: {p}\n"))
+            .unwrap_or_default();
+        format!(
+            "    Organization:       {} (sign-in handle: {})\n    Login:              {}\n{password}",
             self.org_name, self.org_slug, self.login
-        );
-        if let Some(password) = password {
-            details.push_str(&format!("    Temporary password: {password}\n"));
-        }
-        details
+        )
     }
 
     fn closing(&self) -> String {
@@ -548,7 +547,10 @@ mod tests {
     fn carriers_are_matched_however_they_are_written() {
         let gateways = table();
         assert_eq!(gateway_for(&gateways, "Verizon"), Some("vtext.com"));
-        assert_eq!(gateway_for(&gateways, "verizon wireless"), Some("vtext.com"));
+        assert_eq!(
+            gateway_for(&gateways, "verizon wireless"),
+            Some("vtext.com")
+        );
         assert_eq!(gateway_for(&gateways, "ATT"), Some("txt.att.net"));
         assert_eq!(gateway_for(&gateways, "t-mobile"), Some("tmomail.net"));
         assert_eq!(gateway_for(&gateways, "MetroPCS"), Some("mymetropcs.com"));

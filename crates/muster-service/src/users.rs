@@ -29,8 +29,8 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
 use crate::organizations::MIN_PASSWORD_LENGTH;
-use crate::paging::PageRequest;
 use crate::outbox::{self, Queued};
+use crate::paging::PageRequest;
 use crate::{Ctx, Result, ServiceError, passwords};
 
 /// Longest password accepted (hashing cost grows with length).
@@ -508,8 +508,14 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         .await?;
     }
     let created = load_any(&mut tx, ctx, id).await?.user;
-    let notified =
-        outbox::welcome(&mut tx, ctx, &created, generated.as_ref(), send_notification).await?;
+    let notified = outbox::welcome(
+        &mut tx,
+        ctx,
+        &created,
+        generated.as_ref(),
+        send_notification,
+    )
+    .await?;
     let mut changes =
         Changes::created(&audited(&created)).with("placements", Value::Null, &created.placements);
     changes = secret_changes(changes, &credentials, (false, false));
@@ -1149,8 +1155,15 @@ pub async fn reset_password(
     check_resettable(&before)?;
     let mut after = before.clone();
     after.must_change_password = true;
-    if !store_users::update(&mut tx, ctx.org, &after, before.version, &credentials, ctx.now)
-        .await?
+    if !store_users::update(
+        &mut tx,
+        ctx.org,
+        &after,
+        before.version,
+        &credentials,
+        ctx.now,
+    )
+    .await?
     {
         return Err(ServiceError::Stale("user"));
     }

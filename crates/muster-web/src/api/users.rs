@@ -215,8 +215,10 @@ async fn list_users(
 ///
 /// A `password` user created without a password (or with `generate_password`) gets a
 /// random temporary password that must be changed at first sign-in. It is never
-/// returned: it will be emailed to the user once notifications are delivered (a later
-/// release); until then an administrator resets it.
+/// returned: a welcome email with it is queued in the outbox for the user's email address
+/// (unless `send_notification` is `false`; users without an email address are created
+/// without one — reset the password once they have an address). With an explicit password,
+/// `send_notification: true` queues a welcome email without the password.
 #[utoipa::path(post, path = "/users", tag = TAG, request_body = CreateUser,
     responses(
         (status = 201, body = User, headers(("ETag" = String))),

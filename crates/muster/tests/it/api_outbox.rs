@@ -67,7 +67,10 @@ async fn create(w: &World, body: &Value) -> Value {
 }
 
 async fn outbox(api: &Api, query: &str) -> Value {
-    api.get(&format!("/outbox{query}")).await.expect(200).clone()
+    api.get(&format!("/outbox{query}"))
+        .await
+        .expect(200)
+        .clone()
 }
 
 fn items(page: &Value) -> Vec<Value> {
@@ -243,11 +246,7 @@ async fn a_reset_is_refused_when_no_email_can_carry_it_and_changes_nothing(backe
 
 async fn resets_of_missing_deleted_and_foreign_users_are_not_found(backend: Backend) {
     let w = world(backend).await;
-    let gone = create(
-        &w,
-        &user_body(&w, "gone@bayfire.gov", &json!({})),
-    )
-    .await;
+    let gone = create(&w, &user_body(&w, "gone@bayfire.gov", &json!({}))).await;
     let gone_id = str_of(&gone["id"]);
     w.api
         .delete(&format!("/users/{gone_id}"), None)
@@ -322,7 +321,11 @@ async fn a_mobile_phone_with_a_carrier_gets_a_text_through_its_gateway(backend: 
         "no text without a known carrier"
     );
 
-    let page = outbox(&w.api, &format!("?user_id={}", texted["id"].as_str().unwrap())).await;
+    let page = outbox(
+        &w.api,
+        &format!("?user_id={}", texted["id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(page["total"], 2);
     let text = items(&page)
         .into_iter()
@@ -427,7 +430,10 @@ async fn an_explicit_password_with_send_notification_is_welcomed_without_it(back
     );
     assert!(!text.contains("correct horse battery"), "{text}");
     assert!(!text.contains("Temporary password"), "{text}");
-    assert!(text.contains("password your administrator gave you"), "{text}");
+    assert!(
+        text.contains("password your administrator gave you"),
+        "{text}"
+    );
     assert!(text.contains("first time you sign in"), "{text}");
 }
 
@@ -552,7 +558,10 @@ async fn a_user_creation_that_fails_queues_nothing(backend: Backend) {
         .expect_problem(422, "placements[0].role_id");
     let mut taken = user_body(&w, "chief", &json!({"email": "chief@bayfire.gov"}));
     taken.as_object_mut().unwrap().remove("password");
-    w.api.post("/users", &taken).await.expect_problem(409, "login");
+    w.api
+        .post("/users", &taken)
+        .await
+        .expect_problem(409, "login");
 
     assert_eq!(outbox(&w.api, "").await["total"], 0);
     assert_eq!(
