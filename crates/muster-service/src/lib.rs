@@ -13,6 +13,7 @@ pub mod hierarchy;
 pub mod modules;
 pub mod nodes;
 pub mod organizations;
+pub mod outbox;
 pub mod paging;
 pub mod passwords;
 pub mod people;

@@ -29,6 +29,7 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
 use crate::organizations::MIN_PASSWORD_LENGTH;
+use crate::outbox::{self, Queued};
 use crate::paging::PageRequest;
 use crate::{Ctx, Result, ServiceError, passwords};
 
@@ -449,6 +450,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
     let min_length = password_min_length(store, ctx).await?;
     let mut errors = ValidationErrors::new();
     let must_change_password = request.must_change_password;
+    let send_notification = request.send_notification;
     let (draft, placements, request_secrets) = draft_user(ctx, request);
     let id = draft.id;
     let mut user = clean_profile(&mut errors, draft);
@@ -456,6 +458,11 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
 
     let (password, pin) = creation_secrets(&mut errors, &user, min_length, &request_secrets);
     errors.into_result()?;
+    // A generated password is kept (only) for the welcome email.
+    let generated = match &password {
+        Some((secret, true)) => Some(secret.clone()),
+        _ => None,
+    };
     user.must_change_password = match &password {
         Some((_, true)) => true,
         Some((_, false)) => must_change_password.unwrap_or(false),
@@ -501,9 +508,20 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         .await?;
     }
     let created = load_any(&mut tx, ctx, id).await?.user;
+    let notified = outbox::welcome(
+        &mut tx,
+        ctx,
+        &created,
+        generated.as_ref(),
+        send_notification,
+    )
+    .await?;
     let mut changes =
         Changes::created(&audited(&created)).with("placements", Value::Null, &created.placements);
     changes = secret_changes(changes, &credentials, (false, false));
+    if !notified.is_empty() {
+        changes = changes.with("notified", Value::Null, &notified);
+    }
     audit::record(
         &mut tx,
         ctx,
@@ -1103,6 +1121,91 @@ pub async fn transition(
     let updated = load_any(&mut tx, ctx, id).await?.user;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Resets a `password` user's password and sends them a temporary one: a random password
+/// replaces theirs and must be changed at their next sign-in; it is emailed to them (with a
+/// short notice by text message to their first mobile phone with a known carrier) through
+/// the outbox, in the same transaction. Returns what was queued and the user's new
+/// version; the password itself is never returned, logged or audited.
+///
+/// Refused (409, nothing changed) for `pin` and `none` users (on `login_kind`) and for
+/// users without an email address (on `email`).
+pub async fn reset_password(
+    store: &Store,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+) -> Result<(Vec<Queued>, i64)> {
+    // Refuse what can be refused before paying for the hash, and hash outside the
+    // transaction so that it is not held open meanwhile.
+    let current = get(store, ctx, id).await?;
+    check_version(if_match, current.version, "user")?;
+    check_resettable(&current)?;
+    let password = Secret::new(passwords_generate());
+    let credentials = Credentials {
+        password_hash: Some(Some(hash(password.clone()).await?)),
+        pin_hash: None,
+    };
+
+    let mut tx = store.begin().await?;
+    let loaded = load(&mut tx, ctx, id).await?;
+    let before = loaded.user;
+    check_version(if_match, before.version, "user")?;
+    check_resettable(&before)?;
+    let mut after = before.clone();
+    after.must_change_password = true;
+    if !store_users::update(
+        &mut tx,
+        ctx.org,
+        &after,
+        before.version,
+        &credentials,
+        ctx.now,
+    )
+    .await?
+    {
+        return Err(ServiceError::Stale("user"));
+    }
+    let queued = outbox::password_reset(&mut tx, ctx, &after, &password).await?;
+    let changes = secret_changes(
+        Changes::default(),
+        &credentials,
+        (loaded.has_password, loaded.has_pin),
+    )
+    .with("must_change_password", before.must_change_password, true)
+    .with("notified", Value::Null, &queued);
+    audit::record(
+        &mut tx,
+        ctx,
+        "user.reset_password",
+        Target::of_user("user", id, id),
+        &changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((queued, before.version + 1))
+}
+
+/// Whether `user` can be sent a temporary password: a `password` user with an email
+/// address.
+fn check_resettable(user: &User) -> Result<()> {
+    if user.login_kind != LoginKind::Password {
+        return Err(ServiceError::conflict(
+            "login_kind",
+            format!(
+                "`{}` users do not sign in with a password, so there is none to reset",
+                user.login_kind
+            ),
+        ));
+    }
+    if user.email.is_none() {
+        return Err(ServiceError::conflict(
+            "email",
+            "the user has no email address to send a temporary password to; add one first",
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------

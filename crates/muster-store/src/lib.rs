@@ -19,6 +19,7 @@ pub mod hierarchy;
 pub mod modules;
 pub mod nodes;
 pub mod orgs;
+pub mod outbox;
 pub mod people;
 pub mod reference;
 pub mod roles;

@@ -9,6 +9,7 @@ mod audit;
 mod hierarchy;
 mod modules;
 mod nodes;
+mod outbox;
 mod people;
 mod reference;
 mod roles;
@@ -66,6 +67,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(users::routes())
         .merge(people::routes())
         .merge(audit::routes())
+        .merge(outbox::routes())
         .split_for_parts();
     let document = Json(openapi);
     Router::new().nest(

@@ -14,6 +14,7 @@ use muster_domain::user::{
     Separation, SortOrder, User, UserFilter, UserPatch, UserSort, UserStatus, UserSummary,
 };
 use muster_domain::{FieldError, NodeId, UserId, ValidationErrors};
+use muster_service::outbox::QueuedMessages;
 use muster_service::paging::PageRequest;
 use muster_service::users::{self, Transition};
 use muster_service::{Ctx, ServiceError};
@@ -39,6 +40,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(retire_user))
         .routes(routes!(separate_user))
         .routes(routes!(reactivate_user))
+        .routes(routes!(reset_password))
         .routes(routes!(list_placements, add_placement))
         .routes(routes!(update_placement, delete_placement))
         .routes(routes!(set_default_placement))
@@ -213,8 +215,10 @@ async fn list_users(
 ///
 /// A `password` user created without a password (or with `generate_password`) gets a
 /// random temporary password that must be changed at first sign-in. It is never
-/// returned: it will be emailed to the user once notifications are delivered (a later
-/// release); until then an administrator resets it.
+/// returned: a welcome email with it is queued in the outbox for the user's email address
+/// (unless `send_notification` is `false`; users without an email address are created
+/// without one — reset the password once they have an address). With an explicit password,
+/// `send_notification: true` queues a welcome email without the password.
 #[utoipa::path(post, path = "/users", tag = TAG, request_body = CreateUser,
     responses(
         (status = 201, body = User, headers(("ETag" = String))),
@@ -450,6 +454,41 @@ async fn reactivate_user(
 ) -> Result<Tagged<Json<User>>, Problem> {
     let NoInput {} = optional_body(&headers, &body)?;
     step(&state, &ctx, id, version, Transition::Reactivate).await
+}
+
+/// Reset a `password` user's password and email them a temporary one.
+///
+/// A random temporary password replaces the user's password; they must change it at their
+/// next sign-in. It is emailed to the user's email address (and a short notice, without
+/// the password, goes by text message to their first mobile phone with a known carrier)
+/// through the outbox: `202 Accepted` lists the queued messages, never the password. The
+/// `ETag` is the user's new version.
+#[utoipa::path(post, path = "/users/{id}/reset-password", tag = TAG,
+    params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 202, body = QueuedMessages, headers(("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "a `pin` or `none` user (`login_kind`), or a user without an email address (`email`)",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn reset_password(
+    Caller(ctx): Caller,
+    State(state): State<AppState>,
+    Path(id): Path<UserId>,
+    IfMatch(version): IfMatch,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Tagged<Json<QueuedMessages>>), Problem> {
+    let NoInput {} = optional_body(&headers, &body)?;
+    let (queued, version) = users::reset_password(&state.store, &ctx, id, version).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Tagged(version, Json(QueuedMessages { queued })),
+    ))
 }
 
 /// List a user's placements, the default first. The `ETag` is the user's version.

@@ -4,6 +4,7 @@
 
 mod api_audit;
 mod api_nodes;
+mod api_outbox;
 mod api_people;
 mod api_reference;
 mod api_roles;
