@@ -773,12 +773,11 @@ pub struct CreateUser {
     pub password: Option<Secret>,
     /// Generate a random temporary password (the default for `password` users created
     /// without one); the user must change it at first sign-in. The password is never
-    /// returned: it will be emailed to the user once notifications are delivered (a later
-    /// release); until then an administrator resets it.
+    /// returned: the welcome email in the outbox carries it.
     #[serde(default)]
     pub generate_password: Option<bool>,
-    /// Email the new user their sign-in details. Accepted; delivery comes with
-    /// notifications in a later release.
+    /// Email the new user their sign-in details (default: yes for generated passwords).
+    /// The message is queued in the outbox in the same transaction as the user.
     #[serde(default)]
     pub send_notification: Option<bool>,
     /// Must change the password at first sign-in (always for generated passwords).
