@@ -17,6 +17,25 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// [`nullable`] for dates, which must also lie within
+/// [`crate::validation::date_in_range`].
+pub fn nullable_date<'de, D>(deserializer: D) -> Result<Option<Option<chrono::NaiveDate>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    crate::validation::date(deserializer).map(Some)
+}
+
+/// Deserializes a field that may be absent but, when present, must not be `null`
+/// (merge-patching a required field to `null` is refused, not ignored).
+pub fn present<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

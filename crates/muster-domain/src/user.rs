@@ -346,6 +346,7 @@ pub fn emails(errors: &mut ValidationErrors, field: &str, emails: &[String]) -> 
 #[serde(default, deny_unknown_fields)]
 pub struct Demographics {
     /// Date of birth.
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub date_of_birth: Option<NaiveDate>,
     /// Gender, as the person gives it (at most 100 characters).
     pub gender: Option<String>,
@@ -361,7 +362,7 @@ pub struct Demographics {
 #[serde(deny_unknown_fields)]
 pub struct DemographicsPatch {
     /// New date of birth; `null` clears it.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub date_of_birth: Option<Option<NaiveDate>>,
     /// New gender; `null` clears it.
@@ -566,10 +567,10 @@ pub struct NewPlacement {
     #[serde(default)]
     pub default: bool,
     /// First day in force.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub starts_on: Option<NaiveDate>,
     /// Last day in force (not before `starts_on`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub ends_on: Option<NaiveDate>,
 }
 
@@ -586,11 +587,11 @@ pub struct PlacementPatch {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub role_id: Option<RoleId>,
     /// New first day; `null` removes the bound.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub starts_on: Option<Option<NaiveDate>>,
     /// New last day; `null` removes the bound.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Option<Option<NaiveDate>>,
 }
@@ -818,16 +819,16 @@ pub struct CreateUser {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<ReferenceItemId>,
     /// Hire date, not after `last_day`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub hire_date: Option<NaiveDate>,
     /// Start date.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub start_date: Option<NaiveDate>,
     /// Transfer date.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub transfer_date: Option<NaiveDate>,
     /// Last day with the organization.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     pub last_day: Option<NaiveDate>,
     /// Leave reason, at most 1000 characters.
     #[serde(default)]
@@ -927,19 +928,19 @@ pub struct UserPatch {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<Option<ReferenceItemId>>,
     /// Hire date.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub hire_date: Option<Option<NaiveDate>>,
     /// Start date.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub start_date: Option<Option<NaiveDate>>,
     /// Transfer date.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub transfer_date: Option<Option<NaiveDate>>,
     /// Last day.
-    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[serde(default, deserialize_with = "crate::patch::nullable_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub last_day: Option<Option<NaiveDate>>,
     /// Leave reason.
@@ -1012,7 +1013,7 @@ pub struct Separation {
     #[schema(value_type = uuid::Uuid)]
     pub separation_status_id: Option<ReferenceItemId>,
     /// Last day with the organization (not before the hire date).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::validation::date")]
     #[schema(value_type = NaiveDate)]
     pub last_day: Option<NaiveDate>,
 }

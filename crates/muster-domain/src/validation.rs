@@ -120,6 +120,33 @@ pub fn text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     Ok(value.to_owned())
 }
 
+/// Earliest date accepted anywhere (dates of birth of the oldest records).
+pub const DATE_MIN: (i32, u32, u32) = (1800, 1, 1);
+/// Latest date accepted anywhere.
+pub const DATE_MAX: (i32, u32, u32) = (2200, 12, 31);
+
+/// Checks that a date lies between [`DATE_MIN`] and [`DATE_MAX`]: anything else is a
+/// typing mistake, and both databases can store the whole range.
+pub fn date_in_range(date: chrono::NaiveDate) -> Result<chrono::NaiveDate, String> {
+    let bound = |(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d);
+    match (bound(DATE_MIN), bound(DATE_MAX)) {
+        (Some(min), Some(max)) if date >= min && date <= max => Ok(date),
+        _ => Err("must be between 1800-01-01 and 2200-12-31".to_owned()),
+    }
+}
+
+/// Deserializes an optional `YYYY-MM-DD` date within [`date_in_range`].
+pub fn date<'de, D>(deserializer: D) -> Result<Option<chrono::NaiveDate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    Option::<chrono::NaiveDate>::deserialize(deserializer)?
+        .map(date_in_range)
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

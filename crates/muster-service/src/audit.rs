@@ -143,7 +143,7 @@ pub async fn record(
         target_kind: target.kind,
         target_id: target.id,
         subject_id: target.subject,
-        changes: serde_json::to_value(changes).unwrap_or(Value::Null),
+        changes: serde_json::to_string(changes).unwrap_or_else(|_| "null".to_owned()),
         request_id: ctx.request_id.as_deref(),
         ip: ctx.ip.as_deref(),
         prev_hash: head.prev_hash,
@@ -169,7 +169,8 @@ struct Canonical<'a> {
     target_kind: &'a str,
     target_id: Option<Uuid>,
     subject_id: Option<Uuid>,
-    changes: &'a Value,
+    /// The changes' JSON text exactly as stored.
+    changes: &'a str,
     request_id: Option<&'a str>,
     ip: Option<&'a str>,
     prev_hash: &'a str,
@@ -209,7 +210,7 @@ impl<'a> Canonical<'a> {
             target_kind: &e.target_kind,
             target_id: e.target_id,
             subject_id: e.subject_id,
-            changes: &e.changes.0,
+            changes: &e.changes,
             request_id: e.request_id.as_deref(),
             ip: e.ip.as_deref(),
             prev_hash: &e.prev_hash,
@@ -218,8 +219,8 @@ impl<'a> Canonical<'a> {
 }
 
 fn hash_event(canonical: &Canonical<'_>) -> String {
-    // serde_json writes object keys of `Value` maps sorted, so `changes` hashes the same
-    // however the database stored it (PostgreSQL's JSONB reorders keys).
+    // `changes` enters as the exact text stored, so nothing the database might do to
+    // JSON (reorder keys, normalise numbers) can change what is hashed.
     let text = serde_json::to_string(canonical).unwrap_or_default();
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -372,7 +373,7 @@ impl From<AuditRow> for AuditEvent {
                 id: row.target_id,
             },
             subject_id: row.subject_id,
-            changes: row.changes.0,
+            changes: serde_json::from_str(&row.changes).unwrap_or(Value::Null),
             request_id: row.request_id,
             ip: row.ip,
         }

@@ -128,7 +128,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewCommandGroup) -> Resul
         return Err(ValidationErrors::single("name", "is invalid").into());
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     if let Some(parent) = request.parent_id
         && store_groups::get_tx(&mut tx, ctx.org, parent)
             .await?
@@ -177,7 +177,7 @@ pub async fn update(
         .map(|p| checked_privileges(&mut errors, p));
     errors.into_result()?;
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let before = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, before.version, "command group")?;
     let parent = match patch.parent_id {
@@ -216,16 +216,18 @@ pub async fn update(
     }
     let after = get_in(&mut tx, ctx, id).await?;
     let changes = Changes::diff(&before, &after);
-    if !changes.is_empty() {
-        audit::record(
-            &mut tx,
-            ctx,
-            "command_group.update",
-            Target::object("command_group", id),
-            &changes,
-        )
-        .await?;
+    if changes.is_empty() {
+        // Nothing changed: dropping the transaction rolls back the version bump.
+        return Ok(before);
     }
+    audit::record(
+        &mut tx,
+        ctx,
+        "command_group.update",
+        Target::object("command_group", id),
+        &changes,
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -238,7 +240,7 @@ pub async fn delete(
     id: CommandGroupId,
     if_match: Option<i64>,
 ) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let group = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, group.version, "command group")?;
     let (children, members) = store_groups::dependents(&mut tx, id).await?;

@@ -97,7 +97,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewModule) -> Result<Modu
         return Err(ValidationErrors::single("key", "is invalid").into());
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     if store_modules::get_tx(&mut tx, ctx.org, &key)
         .await?
         .is_some()
@@ -146,7 +146,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: ModulePatch,
 ) -> Result<Module> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let row = store_modules::get_tx(&mut tx, ctx.org, key)
         .await?
         .ok_or(ServiceError::NotFound("module"))?;

@@ -90,7 +90,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewNode) -> Result<Node> 
         return Err(ValidationErrors::single("name", "is invalid").into());
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let kind = non_root_kind(&mut tx, ctx, &request.kind).await?;
     if store_nodes::get_tx(&mut tx, ctx.org, request.parent_id)
         .await?
@@ -148,45 +148,12 @@ pub async fn update(
     validate_address(&mut errors, patch.address.as_ref().and_then(Option::as_ref));
     errors.into_result()?;
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let before = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, before.version, "node")?;
-    let is_root = before.parent_id.is_none();
 
-    let parent = match patch.parent_id {
-        Some(_) if is_root => {
-            return Err(ServiceError::conflict(
-                "parent_id",
-                "the root node stands for the organization and cannot be moved",
-            ));
-        }
-        Some(new_parent) => {
-            if store_nodes::get_tx(&mut tx, ctx.org, new_parent)
-                .await?
-                .is_none()
-            {
-                return Err(ValidationErrors::single("parent_id", "no such node").into());
-            }
-            if store_nodes::is_in_subtree(&mut tx, new_parent, id).await? {
-                return Err(ServiceError::conflict(
-                    "parent_id",
-                    "a node cannot be moved under itself or one of its descendants",
-                ));
-            }
-            Some(new_parent)
-        }
-        None => before.parent_id,
-    };
-    let kind = match &patch.kind {
-        Some(_) if is_root => {
-            return Err(ServiceError::conflict(
-                "kind",
-                "the root node's kind cannot change",
-            ));
-        }
-        Some(name) => non_root_kind(&mut tx, ctx, name).await?,
-        None => before.kind_id,
-    };
+    let parent = new_parent(&mut tx, ctx, &before, patch.parent_id).await?;
+    let kind = new_kind(&mut tx, ctx, &before, patch.kind.as_deref()).await?;
     let name = new_name.unwrap_or_else(|| before.name.clone());
     if let Some(parent) = parent
         && (parent != before.parent_id.unwrap_or(parent) || name != before.name)
@@ -201,6 +168,14 @@ pub async fn update(
         Some(new) => new,
         None => before.address.clone(),
     };
+    if name == before.name
+        && kind == before.kind_id
+        && parent == before.parent_id
+        && address == before.address
+    {
+        // Nothing changes: no write, no new version, no audit event.
+        return Ok(before);
+    }
     let written = store_nodes::update(
         &mut tx,
         ctx.org,
@@ -234,10 +209,79 @@ pub async fn update(
     Ok(after)
 }
 
+/// Where a patch moves a node: nowhere for the root, never under itself or below.
+async fn new_parent(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    before: &Node,
+    requested: Option<NodeId>,
+) -> Result<Option<NodeId>> {
+    let (id, is_root) = (before.id, before.parent_id.is_none());
+    Ok(match requested {
+        Some(_) if is_root => {
+            return Err(ServiceError::conflict(
+                "parent_id",
+                "the root node stands for the organization and cannot be moved",
+            ));
+        }
+        Some(new_parent) => {
+            if store_nodes::get_tx(tx, ctx.org, new_parent)
+                .await?
+                .is_none()
+            {
+                return Err(ValidationErrors::single("parent_id", "no such node").into());
+            }
+            if store_nodes::is_in_subtree(tx, new_parent, id).await? {
+                return Err(ServiceError::conflict(
+                    "parent_id",
+                    "a node cannot be moved under itself or one of its descendants",
+                ));
+            }
+            Some(new_parent)
+        }
+        None => before.parent_id,
+    })
+}
+
+/// The kind a patch gives a node: never for the root, never one its placed users' roles
+/// are not assignable at.
+async fn new_kind(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    before: &Node,
+    requested: Option<&str>,
+) -> Result<NodeKindId> {
+    let (id, is_root) = (before.id, before.parent_id.is_none());
+    Ok(match requested {
+        Some(_) if is_root => {
+            return Err(ServiceError::conflict(
+                "kind",
+                "the root node's kind cannot change",
+            ));
+        }
+        Some(name) => {
+            let kind = non_root_kind(tx, ctx, name).await?;
+            if kind != before.kind_id {
+                let stranded = store_nodes::placements_not_assignable_at(tx, id, kind).await?;
+                if stranded > 0 {
+                    return Err(ServiceError::conflict(
+                        "kind",
+                        format!(
+                            "{stranded} user(s) placed here hold a role that is not assignable at a {name}; change their roles first"
+                        ),
+                    ));
+                }
+            }
+            kind
+        }
+        None => before.kind_id,
+    })
+}
+
 /// Deletes a node (soft: it stays in the audit trail). Refused for the root, and while
 /// children exist or users are placed there.
 pub async fn delete(store: &Store, ctx: &Ctx, id: NodeId, if_match: Option<i64>) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let node = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, node.version, "node")?;
     if node.parent_id.is_none() {

@@ -157,7 +157,7 @@ pub async fn create_contact(
         priority,
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     let id = ContactId::new();
     store_contacts::insert(&mut tx, ctx.org, user, id, &contact.fields(), ctx.now).await?;
@@ -210,7 +210,7 @@ pub async fn update_contact(
         .and_then(|p| errors.check(rules::priority(p)));
     errors.into_result()?;
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     let before = contact_in(&mut tx, ctx, user, id).await?;
     check_version(if_match, before.version, "emergency contact")?;
@@ -259,7 +259,7 @@ pub async fn delete_contact(
     id: ContactId,
     if_match: Option<i64>,
 ) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     let contact = contact_in(&mut tx, ctx, user, id).await?;
     check_version(if_match, contact.version, "emergency contact")?;
@@ -313,7 +313,7 @@ pub async fn add_barcode(
     let code = rules::barcode(&request.code)
         .map_err(|e| ServiceError::from(ValidationErrors::single(e.field, e.message)))?;
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     if !store_barcodes::insert(&mut tx, ctx.org, user, &code, ctx.now).await? {
         let holder = store_barcodes::get_tx(&mut tx, ctx.org, &code).await?;
@@ -343,7 +343,7 @@ pub async fn add_barcode(
 /// Takes a barcode away from a user. The row is removed, so the code can be given out
 /// again; the audit event keeps who held it and since when.
 pub async fn delete_barcode(store: &Store, ctx: &Ctx, user: UserId, code: &str) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     let barcode = match store_barcodes::get_tx(&mut tx, ctx.org, code).await? {
         Some(row) if row.user_id == user.as_uuid() => to_barcode(row),

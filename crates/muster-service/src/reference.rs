@@ -143,7 +143,7 @@ pub async fn create(
         return Err(ValidationErrors::single("name", "is invalid").into());
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     refuse_duplicate(&mut tx, ctx, list, &name, None).await?;
     let position = match position {
         Some(p) => p,
@@ -222,7 +222,7 @@ pub async fn update(
     };
     errors.into_result()?;
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let before = get_in(&mut tx, ctx, list, id).await?;
     check_version(if_match, before.version, noun(list))?;
     let name = new_name.unwrap_or_else(|| before.name.clone());
@@ -271,7 +271,7 @@ pub async fn delete(
     id: Uuid,
     if_match: Option<i64>,
 ) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let item = get_in(&mut tx, ctx, list, id).await?;
     check_version(if_match, item.version, noun(list))?;
     if item.is_root == Some(true) {

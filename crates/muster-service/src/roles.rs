@@ -195,7 +195,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewRole) -> Result<Role> 
     let name = errors.check(domain::role_name(&request.name));
     let capabilities = checked_capabilities(&mut errors, &request.capabilities);
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let kinds = resolve_kinds(&mut tx, ctx, &request.assignable_at, &mut errors).await?;
     let defs = definitions_tx(&mut tx, ctx.org).await?;
     let resolved = domain::resolve_grants(request.preset, request.modules.as_ref(), None, &defs)
@@ -254,7 +254,7 @@ pub async fn update(
         .as_deref()
         .map(|raw| checked_capabilities(&mut errors, raw));
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let defs = definitions_tx(&mut tx, ctx.org).await?;
     let Loaded {
         role: before,
@@ -345,7 +345,7 @@ pub async fn enable_all(
     id: RoleId,
     if_match: Option<i64>,
 ) -> Result<Role> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let defs = definitions_tx(&mut tx, ctx.org).await?;
     let before = get_in(&mut tx, ctx, id, &defs).await?.role;
     check_version(if_match, before.version, "role")?;
@@ -369,7 +369,7 @@ pub async fn enable_all(
 /// Deletes a role (soft: it stays in the audit trail). Refused while any placement of a
 /// user who is not deleted gives it.
 pub async fn delete(store: &Store, ctx: &Ctx, id: RoleId, if_match: Option<i64>) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let defs = definitions_tx(&mut tx, ctx.org).await?;
     let role = get_in(&mut tx, ctx, id, &defs).await?.role;
     check_version(if_match, role.version, "role")?;

@@ -294,7 +294,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: SettingsPatch,
 ) -> Result<Settings> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let row = store_settings::get_tx(&mut tx, ctx.org)
         .await?
         .ok_or(ServiceError::NotFound("organization"))?;

@@ -479,7 +479,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         },
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let mut errors = ValidationErrors::new();
     check_references(&mut tx, ctx, &mut errors, &user, None).await?;
     let roles_ok = check_placement_targets(&mut tx, ctx, &mut errors, &placements).await?;
@@ -750,44 +750,8 @@ pub async fn update(
     if_match: Option<i64>,
     patch: UserPatch,
 ) -> Result<User> {
-    // Read once outside the transaction to validate and hash secrets without holding it.
-    let min_length = password_min_length(store, ctx).await?;
-    let current = get(store, ctx, id).await?;
-    check_version(if_match, current.version, "user")?;
-
-    let mut patch = patch;
-    let password = patch.password.take();
-    let pin = patch.pin.take();
-
-    let mut errors = ValidationErrors::new();
-    let mut draft = current.clone();
-    apply_patch(&mut draft, &patch);
-    let draft = clean_profile(&mut errors, draft);
-    if let Some(p) = &password {
-        if draft.login_kind == LoginKind::Password {
-            check_password(&mut errors, p, min_length, &draft);
-        } else {
-            errors.push("password", "only `password` users have a password");
-        }
-    }
-    if let Some(p) = &pin {
-        if draft.login_kind == LoginKind::Pin {
-            check_pin(&mut errors, p);
-        } else {
-            errors.push("pin", "only `pin` users have a PIN");
-        }
-    }
-    errors.into_result()?;
-    let password_hash = match password {
-        Some(p) => Some(hash(p).await?),
-        None => None,
-    };
-    let pin_hash = match pin {
-        Some(p) => Some(hash(p).await?),
-        None => None,
-    };
-
-    let mut tx = store.begin().await?;
+    let (patch, secrets) = prepare_update(store, ctx, id, if_match, patch).await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let loaded = load(&mut tx, ctx, id).await?;
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
@@ -800,10 +764,9 @@ pub async fn update(
     let credentials = next_credentials(
         (loaded.has_password, loaded.has_pin),
         &mut after,
-        password_hash,
-        pin_hash,
-    )
-    .await?;
+        (secrets.password, secrets.pin),
+        secrets.generated,
+    )?;
 
     let mut errors = ValidationErrors::new();
     check_references(&mut tx, ctx, &mut errors, &after, Some(&before)).await?;
@@ -908,14 +871,88 @@ fn apply_patch(u: &mut User, p: &UserPatch) {
     set(&mut u.is_org_admin, p.is_org_admin.as_ref());
 }
 
+/// Secrets of an update, hashed before its transaction opens.
+struct UpdateSecrets {
+    password: Option<String>,
+    pin: Option<String>,
+    /// For a user switched to `password` without one.
+    generated: Option<String>,
+}
+
+/// Validates a patch against the current profile and hashes its secrets, all outside the
+/// transaction so that slow hashing never holds it (on SQLite, the only writer).
+async fn prepare_update(
+    store: &Store,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    patch: UserPatch,
+) -> Result<(UserPatch, UpdateSecrets)> {
+    // Read once outside the transaction to validate and hash secrets without holding it.
+    let min_length = password_min_length(store, ctx).await?;
+    let current = get(store, ctx, id).await?;
+    check_version(if_match, current.version, "user")?;
+
+    let mut patch = patch;
+    let password = patch.password.take();
+    let pin = patch.pin.take();
+
+    let mut errors = ValidationErrors::new();
+    let mut draft = current.clone();
+    apply_patch(&mut draft, &patch);
+    let draft = clean_profile(&mut errors, draft);
+    if let Some(p) = &password {
+        if draft.login_kind == LoginKind::Password {
+            check_password(&mut errors, p, min_length, &draft);
+        } else {
+            errors.push("password", "only `password` users have a password");
+        }
+    }
+    if let Some(p) = &pin {
+        if draft.login_kind == LoginKind::Pin {
+            check_pin(&mut errors, p);
+        } else {
+            errors.push("pin", "only `pin` users have a PIN");
+        }
+    }
+    errors.into_result()?;
+    let password_hash = match password {
+        Some(p) => Some(hash(p).await?),
+        None => None,
+    };
+    let pin_hash = match pin {
+        Some(p) => Some(hash(p).await?),
+        None => None,
+    };
+    // A user switched to `password` without one gets a generated one.
+    let generated_hash = if current.login_kind != LoginKind::Password
+        && draft.login_kind == LoginKind::Password
+        && password_hash.is_none()
+    {
+        Some(hash(Secret::new(passwords_generate())).await?)
+    } else {
+        None
+    };
+
+    Ok((
+        patch,
+        UpdateSecrets {
+            password: password_hash,
+            pin: pin_hash,
+            generated: generated_hash,
+        },
+    ))
+}
+
 /// What becomes of a user's password and PIN under their (new) login kind: `none`
 /// removes both; `pin` needs a PIN (new or kept) and removes the password; `password`
-/// removes the PIN and, without a password, generates one that must be changed.
-async fn next_credentials(
+/// removes the PIN and, when a user switching to it has no password, takes
+/// `generated_hash` (hashed before the transaction) as one that must be changed.
+fn next_credentials(
     (has_password, has_pin): (bool, bool),
     after: &mut User,
-    password_hash: Option<String>,
-    pin_hash: Option<String>,
+    (password_hash, pin_hash): (Option<String>, Option<String>),
+    generated_hash: Option<String>,
 ) -> Result<Credentials> {
     let mut credentials = Credentials::default();
     match after.login_kind {
@@ -941,8 +978,7 @@ async fn next_credentials(
         LoginKind::Password => {
             if let Some(h) = password_hash {
                 credentials.password_hash = Some(Some(h));
-            } else if !has_password {
-                let generated = hash(Secret::new(passwords_generate())).await?;
+            } else if !has_password && let Some(generated) = generated_hash {
                 credentials.password_hash = Some(Some(generated));
                 after.must_change_password = true;
             }
@@ -1044,7 +1080,7 @@ pub async fn transition(
     }
     errors.into_result()?;
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let loaded = load_any(&mut tx, ctx, id).await?;
     let before = loaded.user;
     if before.status == UserStatus::Deleted {
@@ -1148,7 +1184,7 @@ pub async fn reset_password(
         pin_hash: None,
     };
 
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let loaded = load(&mut tx, ctx, id).await?;
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
@@ -1377,7 +1413,7 @@ pub async fn add_placement(
     {
         return Err(ValidationErrors::single("ends_on", "must not be before starts_on").into());
     }
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
     if store_nodes::get_tx(&mut tx, ctx.org, request.node_id)
@@ -1446,7 +1482,7 @@ pub async fn update_placement(
     if_match: Option<i64>,
     patch: PlacementPatch,
 ) -> Result<(Placement, i64)> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
     let before = find_placement(&user, node)
@@ -1522,7 +1558,7 @@ pub async fn delete_placement(
     node: NodeId,
     if_match: Option<i64>,
 ) -> Result<()> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
     let placement = find_placement(&user, node)
@@ -1563,7 +1599,7 @@ pub async fn set_default_placement(
     if_match: Option<i64>,
     request: DefaultPlacement,
 ) -> Result<(Vec<Placement>, i64)> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
     if find_placement(&user, request.node_id).is_none() {

@@ -2,7 +2,6 @@
 
 use muster_domain::{AuditEventId, OrgId, TokenId, UserId};
 use serde_json::Value;
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::on_conn;
@@ -86,8 +85,9 @@ pub struct NewAuditEvent<'a> {
     pub target_id: Option<Uuid>,
     /// The person concerned.
     pub subject_id: Option<UserId>,
-    /// Field-level changes.
-    pub changes: Value,
+    /// Field-level changes as JSON text, exactly as hashed (stored verbatim, so that no
+    /// database normalisation of JSON can change what the hash covers).
+    pub changes: String,
     /// Request id.
     pub request_id: Option<&'a str>,
     /// Client IP.
@@ -116,7 +116,7 @@ pub async fn insert(tx: &mut Tx, e: &NewAuditEvent<'_>) -> Result<()> {
     .bind(e.target_kind)
     .bind(e.target_id)
     .bind(e.subject_id.map(|u| u.as_uuid()))
-    .bind(Json(&e.changes))
+    .bind(&e.changes)
     .bind(e.request_id)
     .bind(e.ip)
     .bind(&e.prev_hash)
@@ -152,8 +152,8 @@ pub struct AuditRow {
     pub target_id: Option<Uuid>,
     /// Person concerned.
     pub subject_id: Option<Uuid>,
-    /// Field-level changes.
-    pub changes: Json<Value>,
+    /// Field-level changes as JSON text, exactly as hashed.
+    pub changes: String,
     /// Request id.
     pub request_id: Option<String>,
     /// Client IP.
@@ -237,7 +237,7 @@ pub async fn list(
         push("(target_id = ? OR subject_id = ?)");
     }
     if filter.action.is_some() {
-        push("(action = ? OR action LIKE ?)");
+        push("(action = ? OR action LIKE ? ESCAPE '\\')");
     }
     if filter.since.is_some() {
         push("at >= ?");
@@ -262,10 +262,15 @@ pub async fn list(
                 q = q.bind(target).bind(target);
             }
             if let Some(action) = &filter.action {
+                // `_` and `%` in an action are literal characters, not wildcards.
+                let escaped = action
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
                 let family = if action.ends_with('.') {
-                    format!("{action}%")
+                    format!("{escaped}%")
                 } else {
-                    action.clone()
+                    escaped
                 };
                 q = q.bind(action.clone()).bind(family);
             }
@@ -314,7 +319,7 @@ pub async fn tamper_changes_for_tests(
     )
     .bind(org.as_uuid())
     .bind(seq)
-    .bind(Json(changes))
+    .bind(changes.to_string())
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

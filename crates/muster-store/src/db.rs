@@ -265,6 +265,25 @@ impl Store {
         Ok(Tx { inner })
     }
 
+    /// Starts a write transaction for `org` and takes the organization's write lock
+    /// first, so that every check a use case makes inside the transaction stays true
+    /// until it commits: on PostgreSQL the organization's row is locked until the end of
+    /// the transaction (writers of one organization queue; other organizations are not
+    /// held up); SQLite has a single writer anyway.
+    ///
+    /// INVARIANT: every transaction that changes an organization's data is opened with
+    /// this, and takes no other lock before it (the audit chain head comes later), so
+    /// writers cannot deadlock each other.
+    pub async fn begin_in(&self, org: muster_domain::OrgId) -> Result<Tx> {
+        let mut tx = self.begin().await?;
+        on_conn!(tx tx, c => sqlx::query("UPDATE organizations SET version = version WHERE id = $1")
+            .bind(org.as_uuid())
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(tx)
+    }
+
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         match &self.pools {

@@ -43,6 +43,12 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
+        // PostgreSQL's serialization failure and deadlock: a concurrent change won.
+        if let sqlx::Error::Database(db) = &error
+            && matches!(db.code().as_deref(), Some("40001" | "40P01"))
+        {
+            return Self::Conflict("concurrent change".to_owned());
+        }
         if let sqlx::Error::Database(db) = &error
             && db.is_unique_violation()
         {

@@ -176,7 +176,7 @@ pub async fn is_in_subtree(
     let found: Option<i32> = on_conn!(tx tx, c => sqlx::query_scalar(
         "WITH RECURSIVE up (id, parent_id) AS (
              SELECT id, parent_id FROM command_groups WHERE id = $1
-             UNION ALL
+             UNION
              SELECT g.id, g.parent_id FROM command_groups g JOIN up ON g.id = up.parent_id
          )
          SELECT 1 FROM up WHERE id = $2 LIMIT 1",

@@ -106,7 +106,7 @@ pub async fn is_in_subtree(tx: &mut Tx, node: NodeId, ancestor: NodeId) -> Resul
     let found: Option<i32> = on_conn!(tx tx, c => sqlx::query_scalar(
         "WITH RECURSIVE up (id, parent_id) AS (
              SELECT id, parent_id FROM nodes WHERE id = $1
-             UNION ALL
+             UNION
              SELECT n.id, n.parent_id FROM nodes n JOIN up ON n.id = up.parent_id
          )
          SELECT 1 FROM up WHERE id = $2 LIMIT 1",
@@ -195,6 +195,24 @@ pub async fn dependents(tx: &mut Tx, id: NodeId) -> Result<(i64, i64)> {
     .fetch_one(c)
     .await)?;
     Ok((children, placements))
+}
+
+/// How many placements at `node` (of users not deleted) hold a role that is not
+/// assignable at node kind `kind`.
+pub async fn placements_not_assignable_at(
+    tx: &mut Tx,
+    node: NodeId,
+    kind: NodeKindId,
+) -> Result<i64> {
+    Ok(on_conn!(tx tx, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM placements p JOIN users u ON u.id = p.user_id
+         WHERE p.node_id = $1 AND u.status <> 'deleted'
+           AND NOT EXISTS (SELECT 1 FROM role_node_kinds r WHERE r.role_id = p.role_id AND r.kind_id = $2)",
+    )
+    .bind(node.as_uuid())
+    .bind(kind.as_uuid())
+    .fetch_one(c)
+    .await)?)
 }
 
 /// Soft-deletes the node if it is still at `version`; returns whether it was.

@@ -621,7 +621,7 @@ fn node_subtree(sql: &mut Sql, filter: &UserFilter) {
         );
         sql.arg(Arg::Uuid(node.as_uuid()));
         sql.push(
-            " UNION ALL
+            " UNION
                  SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id
                  WHERE n.deleted_at IS NULL
              ) ",

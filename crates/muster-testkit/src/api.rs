@@ -64,6 +64,25 @@ impl Reply {
         &self.body
     }
 
+    /// Asserts a problem document with this status and problem type (the last segment of
+    /// its `type` URI).
+    #[track_caller]
+    pub fn expect_problem_type(&self, status: u16, kind: &str) {
+        self.expect(status);
+        assert_eq!(
+            self.content_type(),
+            "application/problem+json",
+            "{:#}",
+            self.body
+        );
+        let uri = self.body["type"].as_str().unwrap_or_default();
+        assert!(
+            uri.ends_with(&format!("/{kind}")),
+            "expected problem type {kind}: {:#}",
+            self.body
+        );
+    }
+
     /// Asserts a problem document with this status naming `field` in its `errors`.
     #[track_caller]
     pub fn expect_problem(&self, status: u16, field: &str) {

@@ -50,34 +50,57 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Parses `bytes` as `T`, naming the offending field on failure.
+/// Parses `bytes` as `T`, naming the offending field on failure. A NUL character
+/// anywhere is refused up front: PostgreSQL cannot store it, and no field needs it.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(value) => {
-            deserializer
-                .end()
-                .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
-            Ok(value)
-        }
-        Err(error) => {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-                return Err(Problem::bad_request(format!(
-                    "the body is not valid JSON: {inner}"
-                )));
-            }
-            let message = strip_position(&inner.to_string());
-            // The path already ends in an unknown field's name; a missing field is named
-            // only in the message, below the path of the object that lacks it.
-            let field = match (path.as_str(), message.strip_prefix("missing field `")) {
-                (".", _) => unknown_field(&message).unwrap_or("body").to_owned(),
-                (_, Some(_)) => format!("{path}.{}", unknown_field(&message).unwrap_or_default()),
-                _ => path,
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
+    if let Some(path) = nul_path(&value, String::new()) {
+        let field = if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path
+        };
+        return Err(Problem::invalid_field(
+            field,
+            "must not contain a NUL character",
+        ));
+    }
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = strip_position(&error.into_inner().to_string());
+        // The path already ends in an unknown field's name; a missing field is named
+        // only in the message, below the path of the object that lacks it.
+        let field = match (path.as_str(), message.strip_prefix("missing field `")) {
+            (".", _) => unknown_field(&message).unwrap_or("body").to_owned(),
+            (_, Some(_)) => format!("{path}.{}", unknown_field(&message).unwrap_or_default()),
+            _ => path,
+        };
+        Problem::invalid_field(field, message)
+    })
+}
+
+/// The path (`a.b[2]`) of the first string or key holding a NUL character, if any.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
             };
-            Err(Problem::invalid_field(field, message))
-        }
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_path(v, here)
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -96,6 +119,33 @@ fn unknown_field(message: &str) -> Option<&str> {
         .or_else(|| message.strip_prefix("missing field `"))
         .and_then(|rest| rest.split_once('`'))
         .map(|(name, _)| name)
+}
+
+/// Path parameters. A malformed one (an id that is not a UUID) is a 404 problem: no
+/// object has that id.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|_| {
+                Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    "there is nothing at this address",
+                )
+            })
+    }
 }
 
 /// A query string. Unknown parameters are refused too (422 naming them).

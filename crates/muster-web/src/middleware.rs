@@ -10,12 +10,14 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderName;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
+
+use crate::problem::Problem;
 
 /// The header carrying the request id both ways.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -28,6 +30,7 @@ pub(crate) fn wrap(router: Router) -> Router {
     router.layer(middleware::from_fn(record_metrics)).layer(
         ServiceBuilder::new()
             .layer(middleware::from_fn(sanitize_client_request_id))
+            .layer(middleware::from_fn(refuse_nul_characters))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeId))
             .layer(
                 TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -77,6 +80,24 @@ async fn sanitize_client_request_id(mut request: Request, next: Next) -> Respons
     });
     if !keep {
         request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// Refuses a path or query string that decodes to a NUL character: PostgreSQL cannot
+/// store or compare it, and no identifier or search needs it.
+async fn refuse_nul_characters(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let in_query = uri.query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    });
+    let in_path = uri.path().contains("%00");
+    if in_query || in_path {
+        return Problem::invalid_field(
+            if in_query { "query" } else { "path" },
+            "must not contain a NUL character",
+        )
+        .into_response();
     }
     next.run(request).await
 }

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use muster_domain::FieldError;
 use muster_service::ServiceError;
+use muster_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -131,6 +132,22 @@ impl From<ServiceError> for Problem {
                 "Changed by someone else",
                 format!("the {what} changed since it was read; reload it and try again"),
             ),
+            ServiceError::Store(StoreError::Conflict(constraint)) => {
+                // A uniqueness rule the use case's own checks did not see coming: a
+                // concurrent request took the name (or the same row) first.
+                tracing::info!(%constraint, "write refused by a uniqueness rule");
+                let error = FieldError::new(
+                    conflict_field(&constraint),
+                    "was taken by a concurrent change; reload and try again",
+                );
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "Conflict",
+                    error.to_string(),
+                )
+                .with_errors(vec![error])
+            }
             ServiceError::ReadFile { .. } | ServiceError::Store(_) | ServiceError::Hashing(_) => {
                 // The cause goes to the log (inside the request's span, with its id); the
                 // client learns nothing about internals.
@@ -156,6 +173,25 @@ impl IntoResponse for Problem {
         )
             .into_response()
     }
+}
+
+/// The request field a violated uniqueness rule (constraint or index name, or SQLite's
+/// "UNIQUE constraint failed: table.column" message) is about.
+fn conflict_field(constraint: &str) -> &'static str {
+    const FIELDS: [(&str, &str); 8] = [
+        ("login", "login"),
+        ("employee_number", "employee_number"),
+        ("barcode", "code"),
+        ("placements", "placements"),
+        ("modules", "key"),
+        ("slug", "org_name"),
+        ("name", "name"),
+        ("key", "key"),
+    ];
+    FIELDS
+        .iter()
+        .find(|(needle, _)| constraint.contains(needle))
+        .map_or("id", |(_, field)| field)
 }
 
 /// The answer for any path Muster does not serve.

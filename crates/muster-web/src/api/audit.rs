@@ -2,7 +2,7 @@
 //! its hash chain check.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use muster_domain::UserId;
 use muster_domain::paging::Page;
 use muster_service::audit::{self, AuditEvent, AuditQuery, Verification};
@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::extract::{ApiQuery, Caller};
+use crate::extract::{ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 const TAG: &str = "Audit";
@@ -114,7 +114,7 @@ async fn list_events(
 async fn list_user_events(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(user): Path<UserId>,
+    ApiPath(user): ApiPath<UserId>,
     ApiQuery(params): ApiQuery<UserAuditParams>,
 ) -> Result<Json<Page<AuditEvent>>, Problem> {
     let page = page(params.limit, params.cursor)?;

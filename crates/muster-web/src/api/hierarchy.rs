@@ -2,7 +2,7 @@
 //! attached to its groups.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::CommandGroupId;
 use muster_domain::hierarchy::{CommandGroup, CommandGroupPatch, NewCommandGroup};
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::ListParams;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged};
 use crate::problem::Problem;
 
 const TAG: &str = "Command hierarchy";
@@ -72,7 +72,7 @@ async fn create_group(
 async fn get_group(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<CommandGroupId>,
+    ApiPath(id): ApiPath<CommandGroupId>,
 ) -> Result<Tagged<Json<CommandGroup>>, Problem> {
     let group = hierarchy::get(&state.store, &ctx, id).await?;
     Ok(Tagged(group.version, Json(group)))
@@ -95,7 +95,7 @@ async fn get_group(
 async fn update_group(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<CommandGroupId>,
+    ApiPath(id): ApiPath<CommandGroupId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<CommandGroupPatch>,
 ) -> Result<Tagged<Json<CommandGroup>>, Problem> {
@@ -117,7 +117,7 @@ async fn update_group(
 async fn delete_group(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<CommandGroupId>,
+    ApiPath(id): ApiPath<CommandGroupId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     hierarchy::delete(&state.store, &ctx, id, version).await?;

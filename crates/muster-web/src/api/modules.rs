@@ -1,7 +1,7 @@
 //! `/modules`: the modules of the organization's applications, their levels and items.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::modules::{Module, ModulePatch, NewModule};
 use muster_domain::paging::Page;
@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::ListParams;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged};
 use crate::problem::Problem;
 
 const TAG: &str = "Organization structure";
@@ -68,7 +68,7 @@ async fn create_module(
 async fn get_module(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Tagged<Json<Module>>, Problem> {
     let module = modules::get(&state.store, &ctx, &key).await?;
     Ok(Tagged(module.version, Json(module)))
@@ -91,7 +91,7 @@ async fn get_module(
 async fn update_module(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<ModulePatch>,
 ) -> Result<Tagged<Json<Module>>, Problem> {

@@ -1,7 +1,7 @@
 //! `/nodes`: the organization tree.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::NodeId;
 use muster_domain::nodes::{NewNode, Node, NodePatch};
@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::ListParams;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged};
 use crate::problem::Problem;
 
 const TAG: &str = "Organization structure";
@@ -69,7 +69,7 @@ async fn create_node(
 async fn get_node(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<NodeId>,
+    ApiPath(id): ApiPath<NodeId>,
 ) -> Result<Tagged<Json<Node>>, Problem> {
     let node = nodes::get(&state.store, &ctx, id).await?;
     Ok(Tagged(node.version, Json(node)))
@@ -91,7 +91,7 @@ async fn get_node(
 async fn update_node(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<NodeId>,
+    ApiPath(id): ApiPath<NodeId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<NodePatch>,
 ) -> Result<Tagged<Json<Node>>, Problem> {
@@ -113,7 +113,7 @@ async fn update_node(
 async fn delete_node(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<NodeId>,
+    ApiPath(id): ApiPath<NodeId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     nodes::delete(&state.store, &ctx, id, version).await?;

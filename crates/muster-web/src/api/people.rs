@@ -2,7 +2,7 @@
 //! besides their profile.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::paging::Page;
 use muster_domain::people::{
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::ListParams;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged};
 use crate::problem::Problem;
 
 const TAG: &str = "Users";
@@ -41,7 +41,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 async fn list_contacts(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(user): Path<UserId>,
+    ApiPath(user): ApiPath<UserId>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<EmergencyContact>>, Problem> {
     Ok(Json(
@@ -63,7 +63,7 @@ async fn list_contacts(
 async fn create_contact(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(user): Path<UserId>,
+    ApiPath(user): ApiPath<UserId>,
     ApiJson(body): ApiJson<NewEmergencyContact>,
 ) -> Result<(StatusCode, Tagged<Json<EmergencyContact>>), Problem> {
     let contact = people::create_contact(&state.store, &ctx, user, body).await?;
@@ -82,7 +82,7 @@ async fn create_contact(
 async fn get_contact(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((user, id)): Path<(UserId, ContactId)>,
+    ApiPath((user, id)): ApiPath<(UserId, ContactId)>,
 ) -> Result<Tagged<Json<EmergencyContact>>, Problem> {
     let contact = people::get_contact(&state.store, &ctx, user, id).await?;
     Ok(Tagged(contact.version, Json(contact)))
@@ -104,7 +104,7 @@ async fn get_contact(
 async fn update_contact(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((user, id)): Path<(UserId, ContactId)>,
+    ApiPath((user, id)): ApiPath<(UserId, ContactId)>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<EmergencyContactPatch>,
 ) -> Result<Tagged<Json<EmergencyContact>>, Problem> {
@@ -125,7 +125,7 @@ async fn update_contact(
 async fn delete_contact(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((user, id)): Path<(UserId, ContactId)>,
+    ApiPath((user, id)): ApiPath<(UserId, ContactId)>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     people::delete_contact(&state.store, &ctx, user, id, version).await?;
@@ -145,7 +145,7 @@ async fn delete_contact(
 async fn list_barcodes(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(user): Path<UserId>,
+    ApiPath(user): ApiPath<UserId>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Barcode>>, Problem> {
     Ok(Json(
@@ -168,7 +168,7 @@ async fn list_barcodes(
 async fn add_barcode(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(user): Path<UserId>,
+    ApiPath(user): ApiPath<UserId>,
     ApiJson(body): ApiJson<NewBarcode>,
 ) -> Result<(StatusCode, Json<Barcode>), Problem> {
     let barcode = people::add_barcode(&state.store, &ctx, user, body).await?;
@@ -187,7 +187,7 @@ async fn add_barcode(
 async fn delete_barcode(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((user, code)): Path<(UserId, String)>,
+    ApiPath((user, code)): ApiPath<(UserId, String)>,
 ) -> Result<StatusCode, Problem> {
     people::delete_barcode(&state.store, &ctx, user, &code).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,7 +2,7 @@
 //! specialties, separation statuses, assignment types) and its node kinds.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::paging::Page;
 use muster_domain::reference::{
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::ListParams;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged};
 use crate::problem::Problem;
 
 const TAG: &str = "Organization structure";
@@ -49,7 +49,7 @@ fn list_named(name: &str) -> Result<ReferenceList, Problem> {
 async fn list_items(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<ReferenceItem>>, Problem> {
     let list = list_named(&list)?;
@@ -73,7 +73,7 @@ async fn list_items(
 async fn create_item(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     ApiJson(body): ApiJson<NewReferenceItem>,
 ) -> Result<(StatusCode, Tagged<Json<ReferenceItem>>), Problem> {
     let list = list_named(&list)?;
@@ -93,7 +93,7 @@ async fn create_item(
 async fn get_item(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((list, id)): Path<(String, Uuid)>,
+    ApiPath((list, id)): ApiPath<(String, Uuid)>,
 ) -> Result<Tagged<Json<ReferenceItem>>, Problem> {
     let list = list_named(&list)?;
     let item = reference::get(&state.store, &ctx, list, id).await?;
@@ -118,7 +118,7 @@ async fn get_item(
 async fn update_item(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((list, id)): Path<(String, Uuid)>,
+    ApiPath((list, id)): ApiPath<(String, Uuid)>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<ReferenceItemPatch>,
 ) -> Result<Tagged<Json<ReferenceItem>>, Problem> {
@@ -143,7 +143,7 @@ async fn update_item(
 async fn delete_item(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((list, id)): Path<(String, Uuid)>,
+    ApiPath((list, id)): ApiPath<(String, Uuid)>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     let list = list_named(&list)?;

@@ -2,7 +2,7 @@
 //! presets and "enable all".
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::RoleId;
 use muster_domain::paging::Page;
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::ListParams;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged};
 use crate::problem::Problem;
 
 const TAG: &str = "Organization structure";
@@ -72,7 +72,7 @@ async fn create_role(
 async fn get_role(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<RoleId>,
+    ApiPath(id): ApiPath<RoleId>,
 ) -> Result<Tagged<Json<Role>>, Problem> {
     let role = roles::get(&state.store, &ctx, id).await?;
     Ok(Tagged(role.version, Json(role)))
@@ -95,7 +95,7 @@ async fn get_role(
 async fn update_role(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<RoleId>,
+    ApiPath(id): ApiPath<RoleId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<RolePatch>,
 ) -> Result<Tagged<Json<Role>>, Problem> {
@@ -117,7 +117,7 @@ async fn update_role(
 async fn delete_role(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<RoleId>,
+    ApiPath(id): ApiPath<RoleId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     roles::delete(&state.store, &ctx, id, version).await?;
@@ -139,7 +139,7 @@ async fn delete_role(
 async fn enable_all(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<RoleId>,
+    ApiPath(id): ApiPath<RoleId>,
     IfMatch(version): IfMatch,
 ) -> Result<Tagged<Json<Role>>, Problem> {
     let role = roles::enable_all(&state.store, &ctx, id, version).await?;

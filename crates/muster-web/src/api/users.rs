@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use muster_domain::paging::Page;
@@ -25,7 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Caller, IfMatch, Tagged, parse_json};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, IfMatch, Tagged, parse_json};
 use crate::problem::Problem;
 
 const TAG: &str = "Users";
@@ -248,7 +248,7 @@ async fn create_user(
 async fn get_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> Result<Tagged<Json<User>>, Problem> {
     let user = users::get(&state.store, &ctx, id).await?;
     Ok(Tagged(user.version, Json(user)))
@@ -271,7 +271,7 @@ async fn get_user(
 async fn update_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     ApiQuery(_confirm): ApiQuery<ConfirmParams>,
     ApiJson(body): ApiJson<UserPatch>,
@@ -294,7 +294,7 @@ async fn update_user(
 async fn delete_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     users::transition(&state.store, &ctx, id, version, Transition::Delete).await?;
@@ -328,7 +328,7 @@ async fn step(
 async fn ban_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     headers: HeaderMap,
     body: Bytes,
@@ -351,7 +351,7 @@ async fn ban_user(
 async fn unban_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     headers: HeaderMap,
     body: Bytes,
@@ -374,7 +374,7 @@ async fn unban_user(
 async fn deactivate_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     headers: HeaderMap,
     body: Bytes,
@@ -400,7 +400,7 @@ async fn deactivate_user(
 async fn retire_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<Separation>,
 ) -> Result<Tagged<Json<User>>, Problem> {
@@ -425,7 +425,7 @@ async fn retire_user(
 async fn separate_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<Separation>,
 ) -> Result<Tagged<Json<User>>, Problem> {
@@ -447,7 +447,7 @@ async fn separate_user(
 async fn reactivate_user(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     headers: HeaderMap,
     body: Bytes,
@@ -478,7 +478,7 @@ async fn reactivate_user(
 async fn reset_password(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     headers: HeaderMap,
     body: Bytes,
@@ -502,7 +502,7 @@ async fn reset_password(
 async fn list_placements(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> Result<Tagged<Json<Page<Placement>>>, Problem> {
     let (placements, version) = users::placements(&state.store, &ctx, id).await?;
     Ok(Tagged(version, Json(whole_page(placements))))
@@ -534,7 +534,7 @@ fn whole_page(placements: Vec<Placement>) -> Page<Placement> {
 async fn add_placement(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<NewPlacement>,
 ) -> Result<(StatusCode, Tagged<Json<Placement>>), Problem> {
@@ -562,7 +562,7 @@ async fn add_placement(
 async fn update_placement(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((id, node)): Path<(UserId, NodeId)>,
+    ApiPath((id, node)): ApiPath<(UserId, NodeId)>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<PlacementPatch>,
 ) -> Result<Tagged<Json<Placement>>, Problem> {
@@ -587,7 +587,7 @@ async fn update_placement(
 async fn delete_placement(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path((id, node)): Path<(UserId, NodeId)>,
+    ApiPath((id, node)): ApiPath<(UserId, NodeId)>,
     IfMatch(version): IfMatch,
 ) -> Result<StatusCode, Problem> {
     users::delete_placement(&state.store, &ctx, id, node, version).await?;
@@ -611,7 +611,7 @@ async fn delete_placement(
 async fn set_default_placement(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<DefaultPlacement>,
 ) -> Result<Tagged<Json<Page<Placement>>>, Problem> {

@@ -375,7 +375,7 @@ async fn contacts_of_a_user_of_another_organization_are_not_found(backend: Backe
     bay_api
         .get("/users/not-a-uuid/emergency-contacts")
         .await
-        .expect(400);
+        .expect_problem_type(404, "not-found");
 
     assert_eq!(harbor_api.get(&their_one).await.expect(200), &theirs);
     let all = harbor_api.get(&harbor_contacts).await;
