@@ -52,7 +52,7 @@ pub async fn list(store: &Store, ctx: &Ctx, page: &PageRequest) -> Result<Page<C
     Ok(page.page(
         rows,
         total,
-        |r| (r.name.to_lowercase(), r.id),
+        |r| (r.sort_name.clone(), r.id),
         |r| {
             let own = privileges.remove(&r.id).unwrap_or_default();
             to_group(r, &own)

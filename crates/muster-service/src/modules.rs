@@ -53,7 +53,7 @@ pub async fn list(store: &Store, ctx: &Ctx, page: &PageRequest) -> Result<Page<M
     let after = page.after::<(String, Uuid)>()?;
     let rows = store_modules::list(store, ctx.org, after, page.fetch_limit()).await?;
     let total = store_modules::count(store, ctx.org).await?;
-    Ok(page.page(rows, total, |r| (r.name.to_lowercase(), r.id), to_module))
+    Ok(page.page(rows, total, |r| (r.sort_name.clone(), r.id), to_module))
 }
 
 /// One module, by key.

@@ -30,7 +30,7 @@ pub async fn list(store: &Store, ctx: &Ctx, page: &PageRequest) -> Result<Page<N
     let after = page.after::<(String, Uuid)>()?;
     let rows = store_nodes::list(store, ctx.org, after, page.fetch_limit()).await?;
     let total = store_nodes::count(store, ctx.org).await?;
-    Ok(page.page(rows, total, |r| (r.name.to_lowercase(), r.id), to_node))
+    Ok(page.page(rows, total, |r| (r.sort_name.clone(), r.id), to_node))
 }
 
 /// One node.

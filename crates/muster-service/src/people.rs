@@ -84,7 +84,7 @@ pub async fn list_contacts(
     Ok(page.page(
         rows,
         total,
-        |r| (r.priority, r.name.to_lowercase(), r.id),
+        |r| (r.priority, r.sort_name.clone(), r.id),
         to_contact,
     ))
 }

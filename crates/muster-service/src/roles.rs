@@ -79,7 +79,7 @@ pub async fn list(store: &Store, ctx: &Ctx, page: &PageRequest) -> Result<Page<R
     Ok(page.page(
         rows,
         total,
-        |r| (r.name.to_lowercase(), r.id),
+        |r| (r.sort_name.clone(), r.id),
         |r| {
             let role_kinds = kinds.remove(&r.id).unwrap_or_default();
             to_role(r, role_kinds, &defs)

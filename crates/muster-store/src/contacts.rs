@@ -66,6 +66,8 @@ pub struct ContactRow {
     pub id: Uuid,
     /// Name.
     pub name: String,
+    /// The name as the database lowercases it: the sort key of lists (and cursors).
+    pub sort_name: String,
     /// Relationship to the user.
     pub relationship: Option<String>,
     /// Phone numbers.
@@ -80,7 +82,7 @@ pub struct ContactRow {
     pub version: i64,
 }
 
-const SELECT: &str = "SELECT id, name, relationship, phones, email, address, priority, version
+const SELECT: &str = "SELECT id, name, lower(name) AS sort_name, relationship, phones, email, address, priority, version
      FROM emergency_contacts";
 
 /// The live contact `id` of `user` in `org`, read inside `tx`.

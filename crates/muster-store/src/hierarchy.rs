@@ -18,6 +18,8 @@ pub struct GroupRow {
     pub parent_id: Option<Uuid>,
     /// Name.
     pub name: String,
+    /// The name as the database lowercases it: the sort key of lists (and cursors).
+    pub sort_name: String,
     /// Version.
     pub version: i64,
 }
@@ -35,7 +37,8 @@ pub struct PrivilegeRow {
     pub scope: String,
 }
 
-const SELECT: &str = "SELECT id, parent_id, name, version FROM command_groups";
+const SELECT: &str =
+    "SELECT id, parent_id, name, lower(name) AS sort_name, version FROM command_groups";
 
 /// The keyset page condition on `(lower(name), id)` with `$1` org, `$2` name, `$3` id.
 const PAGE: &str = "org_id = $1 AND deleted_at IS NULL

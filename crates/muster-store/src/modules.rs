@@ -17,6 +17,8 @@ pub struct ModuleRow {
     pub key: String,
     /// Name.
     pub name: String,
+    /// The name as the database lowercases it: the sort key of lists (and cursors).
+    pub sort_name: String,
     /// Levels, lowest first.
     pub levels: Json<Vec<String>>,
     /// Items.
@@ -27,7 +29,7 @@ pub struct ModuleRow {
     pub version: i64,
 }
 
-const SELECT: &str = "SELECT id, key, name, levels, items, requires_items, version FROM modules";
+const SELECT: &str = "SELECT id, key, name, lower(name) AS sort_name, levels, items, requires_items, version FROM modules";
 
 /// The module `key` of `org`.
 pub async fn get(store: &Store, org: OrgId, key: &str) -> Result<Option<ModuleRow>> {

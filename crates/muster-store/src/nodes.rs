@@ -21,6 +21,8 @@ pub struct NodeRow {
     pub kind_name: String,
     /// Name.
     pub name: String,
+    /// The name as the database lowercases it: the sort key of lists (and cursors).
+    pub sort_name: String,
     /// Own address.
     pub address: Option<Json<Address>>,
     /// Version.
@@ -28,7 +30,7 @@ pub struct NodeRow {
 }
 
 const SELECT: &str =
-    "SELECT n.id, n.parent_id, n.kind_id, k.name AS kind_name, n.name, n.address, n.version
+    "SELECT n.id, n.parent_id, n.kind_id, k.name AS kind_name, n.name, lower(n.name) AS sort_name, n.address, n.version
      FROM nodes n JOIN node_kinds k ON k.id = n.kind_id";
 
 /// The live node `id` of `org`.

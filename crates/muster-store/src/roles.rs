@@ -15,6 +15,8 @@ pub struct RoleRow {
     pub id: Uuid,
     /// Name.
     pub name: String,
+    /// The name as the database lowercases it: the sort key of lists (and cursors).
+    pub sort_name: String,
     /// Stored preset (`view_only`, `edit_view`, `admin`, `custom`).
     pub preset: String,
     /// Capability names.
@@ -36,7 +38,8 @@ pub struct RoleKindRow {
     pub name: String,
 }
 
-const SELECT: &str = "SELECT id, name, preset, capabilities, modules, version FROM roles";
+const SELECT: &str =
+    "SELECT id, name, lower(name) AS sort_name, preset, capabilities, modules, version FROM roles";
 
 /// The live role `id` of `org`.
 pub async fn get(store: &Store, org: OrgId, id: RoleId) -> Result<Option<RoleRow>> {

@@ -11,6 +11,7 @@ mod api_roles;
 mod api_users;
 mod cli;
 mod demo;
+mod robustness;
 mod server;
 mod tenancy;
 
