@@ -153,7 +153,7 @@ async fn concurrent_moves_never_make_a_node_cycle(backend: Backend) {
         let pa = api.get(&format!("/nodes/{a}")).await.body["parent_id"].clone();
         let pb = api.get(&format!("/nodes/{b}")).await.body["parent_id"].clone();
         assert!(
-            !(pa == Value::from(b.as_str()) && pb == Value::from(a.as_str())),
+            !(pa == b.as_str() && pb == a.as_str()),
             "round {round}: A and B are each other's parent ({} / {}): a cycle",
             ra.status,
             rb.status
@@ -200,7 +200,7 @@ async fn concurrent_group_moves_never_make_a_cycle(backend: Backend) {
         let pa = api.get(&format!("/command-groups/{a}")).await.body["parent_id"].clone();
         let pb = api.get(&format!("/command-groups/{b}")).await.body["parent_id"].clone();
         assert!(
-            !(pa == Value::from(b.as_str()) && pb == Value::from(a.as_str())),
+            !(pa == b.as_str() && pb == a.as_str()),
             "round {round}: groups A and B are each other's parent ({} / {}): a cycle",
             ra.status,
             rb.status
