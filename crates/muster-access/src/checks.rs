@@ -478,6 +478,50 @@ impl OrgIndex {
         })
     }
 
+    /// May `subject`, working at `current`, delete `target`'s placement at
+    /// `placement_node`? Needs `placements.delete` over the node (which must lie within
+    /// subtree(`current`)); and, for everyone including organization administrators, the
+    /// placement must be neither the target's only one nor their default (change the
+    /// default first).
+    pub fn can_delete_placement(
+        &self,
+        subject: UserId,
+        current: NodeId,
+        target: UserId,
+        placement_node: NodeId,
+        today: NaiveDate,
+    ) -> Decision {
+        let verdict = (|| {
+            let te = self.user_entry(target).ok_or(Reason::UnknownUser(target))?;
+            let n = self.node(placement_node)?;
+            if !te.places.iter().any(|p| p.node == n) {
+                return Err(Reason::NoSuchPlacement {
+                    user: target,
+                    node: self.nodes.named(n),
+                });
+            }
+            let allowed = self.capability(
+                subject,
+                current,
+                Capability::PlacementsDelete,
+                Target::Node(placement_node),
+                today,
+            )?;
+            if te.places.len() == 1 {
+                return Err(Reason::OnlyPlacement {
+                    node: self.nodes.named(n),
+                });
+            }
+            if te.default_node == n {
+                return Err(Reason::DefaultPlacement {
+                    node: self.nodes.named(n),
+                });
+            }
+            Ok(allowed)
+        })();
+        decide(verdict)
+    }
+
     /// Whether `target` has a placement outside subtree(`current`): changing them then
     /// needs the multi-location confirmation (DESIGN.md §2.1). `false` for unknown ids.
     #[must_use]

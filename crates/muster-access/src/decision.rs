@@ -274,6 +274,23 @@ pub enum Reason {
     },
     /// The role would grant something its grantor does not hold over the node.
     Escalation(Missing),
+    /// The user has no placement at that node.
+    NoSuchPlacement {
+        /// The user.
+        user: UserId,
+        /// The node.
+        node: Named<NodeId>,
+    },
+    /// A user's only placement cannot be deleted.
+    OnlyPlacement {
+        /// Its node.
+        node: Named<NodeId>,
+    },
+    /// A user's default placement cannot be deleted: change the default first.
+    DefaultPlacement {
+        /// Its node.
+        node: Named<NodeId>,
+    },
     /// The directory shows only active users.
     TargetNotActive {
         /// The target's status.
@@ -392,6 +409,17 @@ impl fmt::Display for Reason {
             Self::Escalation(missing) => write!(
                 f,
                 "denied: the role would grant {missing}, which the grantor does not hold there"
+            ),
+            Self::NoSuchPlacement { user, node } => {
+                write!(f, "denied: user {user} has no placement at {node}")
+            }
+            Self::OnlyPlacement { node } => write!(
+                f,
+                "denied: the placement at {node} is the user's only one and cannot be deleted"
+            ),
+            Self::DefaultPlacement { node } => write!(
+                f,
+                "denied: the placement at {node} is the user's default; change the default first"
             ),
             Self::TargetNotActive { status } => {
                 write!(
