@@ -40,7 +40,7 @@ pub struct Org {
     users: HashMap<String, UserId>,
 }
 
-/// A placement to give: node, role, default?, starts_on, ends_on.
+/// A placement to give: node, role, default, first and last day.
 pub struct At<'a> {
     pub node: &'a str,
     pub role: &'a str,

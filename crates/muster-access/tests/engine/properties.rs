@@ -511,7 +511,7 @@ fn compare(org: &Org, index: &OrgIndex, rng: &mut Rng) -> Result<(), TestCaseErr
             match &d.reason {
                 Reason::SelfService => prop_assert_eq!(subject, target_user),
                 Reason::Privilege { .. } => {
-                    privilege_is_real(&naive, subject, target_user, &d.reason, None)?
+                    privilege_is_real(&naive, subject, target_user, &d.reason, None)?;
                 }
                 other => placement_is_real(&naive, subject, current, today, other, |r| {
                     naive.role_has(r, Capability::UsersView)
@@ -613,7 +613,7 @@ proptest! {
                     let gone = org.facts.users.remove(rng.below(n));
                     prop_assert!(index.remove_user(gone.id));
                 }
-                (1, _) | (2, _) => {
+                (1 | 2, _) => {
                     let user = user_facts(&org, UserId::new(), update);
                     index.upsert_user(&user);
                     org.facts.users.push(user);

@@ -1,5 +1,5 @@
 //! Every rule of the access model, one test each, named as the rule it proves; the
-//! scenarios come from the reference pages (EMTrack's administrator table, the personnel
+//! scenarios come from the reference pages (`EMTrack`'s administrator table, the personnel
 //! privileges page's Lieutenant / Sergeant / Officer / Clerk) and from time-bounded
 //! placements.
 
@@ -31,7 +31,7 @@ const DIVISIONAL: &[Capability] = &[
     PlacementsSetDefault,
 ];
 
-/// The EMTrack page's organization:
+/// The `EMTrack` page's organization:
 ///
 /// ```text
 /// State EMS
@@ -124,7 +124,7 @@ fn named_placement(reason: &Reason) -> (String, String) {
     }
 }
 
-// ----- roles at locations: scope and capabilities (EMTrack's administrator table) -----
+// ----- roles at locations: scope and capabilities (`EMTrack`'s administrator table) -----
 
 #[test]
 fn regional_admin_at_the_region_reaches_every_user_in_the_region() {
