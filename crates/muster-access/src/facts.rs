@@ -163,3 +163,64 @@ impl PlacementFacts {
         self.starts_on.is_none_or(|s| s <= today) && self.ends_on.is_none_or(|e| today <= e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use muster_domain::modules::{ModuleGrant, ModuleItem};
+
+    use super::*;
+
+    fn module(key: &str, levels: &[&str], items: &[&str]) -> Module {
+        Module {
+            key: key.to_owned(),
+            name: key.to_owned(),
+            levels: levels.iter().map(|l| (*l).to_owned()).collect(),
+            items: items
+                .iter()
+                .map(|i| ModuleItem {
+                    key: (*i).to_owned(),
+                    name: (*i).to_owned(),
+                })
+                .collect(),
+            requires_items: false,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn stored_grants_become_level_indexes_with_every_module_present() {
+        let modules = [
+            module(
+                "scheduling",
+                &["none", "view", "edit"],
+                &["delivery", "install"],
+            ),
+            module("map", &["none", "view"], &[]),
+            module("settings", &["none", "view", "edit", "super_admin"], &[]),
+        ];
+        let mut stored = Grants::new();
+        stored.insert(
+            "scheduling".into(),
+            ModuleGrant::Items {
+                level: "edit".into(),
+                items: GrantItems::Keys(vec!["install".into(), "gone".into()]),
+            },
+        );
+        stored.insert(
+            "settings".into(),
+            ModuleGrant::Level("retired_level".into()),
+        );
+        let facts = ModuleGrantFacts::from_grants(&stored, &modules);
+        assert_eq!(facts.len(), 3);
+        assert_eq!(facts["scheduling"].level, 2);
+        assert_eq!(
+            facts["scheduling"].items,
+            GrantItems::Keys(vec!["install".into()])
+        );
+        assert_eq!(facts["map"].level, 0);
+        assert_eq!(
+            facts["settings"].level, 0,
+            "a level no longer offered reads as the lowest"
+        );
+    }
+}
