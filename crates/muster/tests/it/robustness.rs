@@ -2,7 +2,7 @@
 //! gave cycles, 500s or false tamper alarms.
 
 use muster_testkit::{Api, Backend, on_both_backends};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::spawn;
 
