@@ -198,7 +198,11 @@ impl Authenticator {
     /// Takes one attempt from the client's and the login's allowance; `Err` with the
     /// seconds to wait when either is used up.
     fn check_rate(&self, ip: &str, org: &str, login: &str) -> Result<(), u64> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % LIMITER_SWEEP_EVERY == 0 {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(LIMITER_SWEEP_EVERY)
+        {
             self.per_ip.retain_recent();
             self.per_login.retain_recent();
         }
@@ -449,7 +453,7 @@ async fn release_if_due(store: &Store, ctx: &Ctx, row: &mut CredentialRow) -> Re
         )
         .await?;
         tx.commit().await?;
-        row.status = "active".to_owned();
+        "active".clone_into(&mut row.status);
     }
     Ok(())
 }

@@ -99,25 +99,26 @@ pub fn verdict(password: &str, min_length: usize, person: Personal<'_>) -> Resul
         .collect();
     let estimate = zxcvbn::zxcvbn(password, &inputs);
     if u8::from(estimate.score()) < MIN_SCORE {
-        let mut message = String::from("is too easy to guess");
-        if let Some(feedback) = estimate.feedback() {
-            if let Some(warning) = feedback.warning() {
-                message.push_str(&format!(
-                    ": {}",
-                    warning.to_string().trim_end_matches('.').to_lowercase()
-                ));
-            }
-            let hints: Vec<String> = feedback
-                .suggestions()
-                .iter()
-                .map(|s| s.to_string().trim_end_matches('.').to_lowercase())
-                .collect();
-            if !hints.is_empty() {
-                message.push_str(&format!(" ({})", hints.join("; ")));
-            }
+        let sentence = |s: String| s.trim_end_matches('.').to_lowercase();
+        let feedback = estimate.feedback();
+        let warning = feedback
+            .and_then(zxcvbn::feedback::Feedback::warning)
+            .map(|w| format!(": {}", sentence(w.to_string())))
+            .unwrap_or_default();
+        let hints: Vec<String> = feedback
+            .map(|f| {
+                f.suggestions()
+                    .iter()
+                    .map(|s| sentence(s.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hints = if hints.is_empty() {
+            "add another word or two".to_owned()
         } else {
-            message.push_str(" (add another word or two)");
-        }
+            hints.join("; ")
+        };
+        let message = format!("is too easy to guess{warning} ({hints})");
         return Err(message);
     }
     Ok(())

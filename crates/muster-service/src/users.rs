@@ -717,14 +717,13 @@ pub async fn update(
     ctx: &Ctx,
     id: UserId,
     if_match: Option<i64>,
-    patch: UserPatch,
+    mut patch: UserPatch,
 ) -> Result<User> {
     // Read once outside the transaction to validate and hash secrets without holding it.
     let min_length = password_min_length(store, ctx).await?;
     let current = get(store, ctx, id).await?;
     check_version(if_match, current.version, "user")?;
 
-    let mut patch = patch;
     let password = patch.password.take();
     let pin = patch.pin.take();
 
@@ -813,10 +812,7 @@ pub async fn update(
     if after.specialties != before.specialties {
         store_users::set_specialties(&mut tx, id, &after.specialties).await?;
     }
-    if credentials.password_hash.is_some() || credentials.pin_hash.is_some() {
-        // New or removed secrets end every session signed in with the old ones.
-        store_sessions::revoke_all_of(&mut tx, ctx.org, id, None, ctx.now).await?;
-    }
+    end_sessions_on_new_secrets(&mut tx, ctx, id, &credentials).await?;
     let updated = load_any(&mut tx, ctx, id).await?.user;
     audit::record(
         &mut tx,
@@ -1095,6 +1091,19 @@ pub async fn transition(
     let updated = load_any(&mut tx, ctx, id).await?.user;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// New or removed secrets end every session signed in with the old ones.
+async fn end_sessions_on_new_secrets(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    credentials: &Credentials,
+) -> Result<()> {
+    if credentials.password_hash.is_some() || credentials.pin_hash.is_some() {
+        store_sessions::revoke_all_of(tx, ctx.org, id, None, ctx.now).await?;
+    }
+    Ok(())
 }
 
 /// What a status change does to the user's sign-in state: leaving `active` ends every

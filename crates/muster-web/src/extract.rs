@@ -190,22 +190,21 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<(Ctx, Authentica
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
-    let secret = match bearer {
-        Some(token) => token,
-        None => {
-            let cookie = session_cookie(&parts.headers).ok_or_else(Problem::unauthorized)?;
-            if !parts.method.is_safe() && !same_origin(&parts.headers) {
-                return Err(Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "cross-site-request",
-                    "Cross-site request refused",
-                    "a request authenticated by the session cookie must come from this site \
-                     (its Origin must be this host); API clients send the token as \
-                     `Authorization: Bearer <token>`",
-                ));
-            }
-            cookie
+    let secret = if let Some(token) = bearer {
+        token
+    } else {
+        let cookie = session_cookie(&parts.headers).ok_or_else(Problem::unauthorized)?;
+        if !parts.method.is_safe() && !same_origin(&parts.headers) {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "cross-site-request",
+                "Cross-site request refused",
+                "a request authenticated by the session cookie must come from this site \
+                 (its Origin must be this host); API clients send the token as \
+                 `Authorization: Bearer <token>`",
+            ));
         }
+        cookie
     };
     let now = DbTime::now();
     let auth = sessions::authenticate(&state.store, &SecretString::from(secret), now)

@@ -126,8 +126,8 @@ fn cookie_header(state: &AppState, headers: &HeaderMap, token: Option<&str>) -> 
 
 /// Sign in with the organization, a login and a password (or a PIN for PIN users).
 ///
-/// Answers the session token and sets it as the `muster_session` cookie (HttpOnly,
-/// SameSite=Lax). A wrong organization, login or secret — or a user who may not sign in —
+/// Answers the session token and sets it as the `muster_session` cookie (`HttpOnly`,
+/// `SameSite=Lax`). A wrong organization, login or secret — or a user who may not sign in —
 /// all get the same 401. Consecutive failures lock the user out at the organization's
 /// `lockout_threshold`. Attempts are rate limited per client address and per login (429
 /// with `Retry-After`).

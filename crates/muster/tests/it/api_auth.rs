@@ -405,7 +405,7 @@ async fn a_lockout_with_a_release_time_ends_by_itself(backend: Backend) {
     // Fifteen minutes later (moved into the past, since a test cannot wait).
     let store = w.app.store().await;
     let mut tx = store.begin().await.unwrap();
-    let past = DbTime::new(DbTime::now().get() - std::time::Duration::from_secs(60));
+    let past = DbTime::new(DbTime::now().get() - std::time::Duration::from_mins(1));
     muster_store::sign_in::set_banned_until(&mut tx, ada.parse::<UserId>().unwrap(), past)
         .await
         .unwrap();
