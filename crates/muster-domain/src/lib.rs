@@ -61,6 +61,7 @@ macro_rules! wire_enum {
 }
 
 pub mod access;
+pub mod auth;
 pub mod hierarchy;
 pub mod ids;
 pub mod modules;

@@ -6,6 +6,7 @@
 //! the store directly.
 
 pub mod audit;
+pub mod auth;
 pub mod context;
 pub mod demo;
 mod error;
@@ -15,10 +16,12 @@ pub mod nodes;
 pub mod organizations;
 pub mod outbox;
 pub mod paging;
+pub mod password_policy;
 pub mod passwords;
 pub mod people;
 pub mod reference;
 pub mod roles;
+pub mod sessions;
 pub mod settings;
 pub mod tokens;
 pub mod users;

@@ -1,19 +1,30 @@
 //! API tokens: long random secrets shown once, stored as SHA-256 hashes, acting as the
-//! user who created them.
+//! user who created them and limited to the capabilities chosen at creation — never more
+//! than the creator holds.
+//!
+//! Who may create and revoke tokens: a user signed in with a session, or a caller whose
+//! API token carries `tokens.manage`. (The access engine will narrow this further.)
 
 use muster_domain::access::Capability;
-use muster_domain::{OrgId, TokenId, UserId};
-use muster_store::tokens::{self as store_tokens, NewToken};
+use muster_domain::auth::{ApiToken, CreatedApiToken, NewApiToken};
+use muster_domain::paging::Page;
+use muster_domain::validation::text;
+use muster_domain::{OrgId, TokenId, UserId, ValidationErrors};
+use muster_store::tokens::{self as store_tokens, NewToken, TokenListRow};
 use muster_store::{DbTime, Store, Tx};
-use rand::RngExt;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
-use crate::Result;
-use crate::context::Actor;
+use crate::audit::{self, Changes, Target};
+use crate::auth::AuthError;
+use crate::paging::PageRequest;
+use crate::sessions::{self, Authenticated, Credential};
+use crate::{Ctx, Result, users};
 
 /// Prefix of every token secret, so that leaked tokens are easy to recognise and scan for.
 pub const PREFIX: &str = "mst_";
+/// Longest token name accepted.
+pub const NAME_MAX: usize = 100;
 
 /// A token that was just created, with its secret (shown once).
 #[derive(Debug)]
@@ -24,17 +35,8 @@ pub struct CreatedToken {
     pub secret: SecretString,
 }
 
-/// Whose a presented token is.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenOwner {
-    /// The organization it acts in.
-    pub org: OrgId,
-    /// The actor it stands for.
-    pub actor: Actor,
-}
-
-/// Creates a token with a fresh random secret for `user` inside `tx`. Until the access
-/// engine limits tokens, a token carries every capability of its creator.
+/// Creates a token with every capability and a fresh random secret for `user` inside
+/// `tx` (for `muster init`).
 pub async fn create_in(
     tx: &mut Tx,
     org: OrgId,
@@ -42,13 +44,13 @@ pub async fn create_in(
     name: &str,
     now: DbTime,
 ) -> Result<CreatedToken> {
-    let bytes: [u8; 32] = rand::rng().random();
-    let secret = SecretString::from(format!("{PREFIX}{}", hex::encode(bytes)));
+    let secret = sessions::new_secret(PREFIX);
     let id = create_with_secret(tx, org, user, name, &secret, now).await?;
     Ok(CreatedToken { id, secret })
 }
 
-/// Creates a token with a given secret (the demo's well-known one) inside `tx`.
+/// Creates a token with every capability and a given secret (the demo's well-known one)
+/// inside `tx`.
 pub async fn create_with_secret(
     tx: &mut Tx,
     org: OrgId,
@@ -66,7 +68,7 @@ pub async fn create_with_secret(
             org,
             user,
             name,
-            secret_hash: &digest(secret),
+            secret_hash: &sessions::digest(secret),
             capabilities: &capabilities,
             now,
         },
@@ -75,22 +77,145 @@ pub async fn create_with_secret(
     Ok(id)
 }
 
-/// Finds the live token `secret` stands for, if any: not revoked, and its owner active.
-pub async fn authenticate(store: &Store, secret: &SecretString) -> Result<Option<TokenOwner>> {
-    if !secret.expose_secret().starts_with(PREFIX) {
-        return Ok(None);
+fn to_token(row: TokenListRow) -> ApiToken {
+    ApiToken {
+        id: TokenId::from_uuid(row.id),
+        name: row.name,
+        capabilities: row
+            .capabilities
+            .0
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect(),
+        created_at: row.created_at.get(),
+        last_used_at: row.last_used_at.map(DbTime::get),
+        revoked_at: row.revoked_at.map(DbTime::get),
+        user_id: UserId::from_uuid(row.user_id),
     }
-    Ok(store_tokens::find_live(store, &digest(secret))
-        .await?
-        .map(|row| TokenOwner {
-            org: OrgId::from_uuid(row.org_id),
-            actor: Actor::Token {
-                user: UserId::from_uuid(row.user_id),
-                token: TokenId::from_uuid(row.id),
-            },
-        }))
 }
 
-fn digest(secret: &SecretString) -> String {
-    hex::encode(Sha256::digest(secret.expose_secret().as_bytes()))
+/// The organization's tokens, newest first (revoked ones included), never with secrets.
+pub async fn list(store: &Store, ctx: &Ctx, page: &PageRequest) -> Result<Page<ApiToken>> {
+    let after = page.after::<Uuid>()?;
+    let rows = store_tokens::list(store, ctx.org, after, page.fetch_limit()).await?;
+    let total = store_tokens::count(store, ctx.org).await?;
+    Ok(page.page(rows, total, |r| r.id, to_token))
+}
+
+/// Refuses callers that may not manage tokens: only sessions and tokens carrying
+/// `tokens.manage` may.
+fn check_may_manage(auth: &Authenticated) -> Result<(), AuthError> {
+    match &auth.credential {
+        Credential::Session { .. } => Ok(()),
+        Credential::Token { capabilities, .. }
+            if capabilities.contains(&Capability::TokensManage) =>
+        {
+            Ok(())
+        }
+        Credential::Token { .. } => Err(AuthError::Forbidden(
+            "this API token does not carry `tokens.manage`; sign in or use a token that does",
+        )),
+    }
+}
+
+/// Creates a token acting as the caller, limited to the capabilities asked for (each one
+/// the caller holds). Returns it with its secret, shown this once.
+pub async fn create(
+    store: &Store,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    request: NewApiToken,
+) -> Result<CreatedApiToken, AuthError> {
+    check_may_manage(auth)?;
+    let mut errors = ValidationErrors::new();
+    let name = errors.check(text("name", &request.name, NAME_MAX));
+    let user = users::get(store, ctx, auth.user).await?;
+    let held = sessions::capabilities(store, ctx, &user, auth).await?;
+    let mut capabilities: Vec<Capability> = Vec::new();
+    for (i, capability) in request.capabilities.iter().enumerate() {
+        if !held.contains(capability) {
+            errors.push(
+                format!("capabilities[{i}]"),
+                format!("never more than the creator has: you do not hold `{capability}`"),
+            );
+        } else if !capabilities.contains(capability) {
+            capabilities.push(*capability);
+        }
+    }
+    errors.into_result()?;
+    let name = name.unwrap_or_default();
+    capabilities.sort();
+
+    let secret = sessions::new_secret(PREFIX);
+    let id = TokenId::new();
+    let names: Vec<&str> = capabilities.iter().map(|c| c.as_str()).collect();
+    let mut tx = store.begin_in(ctx.org).await?;
+    store_tokens::insert(
+        &mut tx,
+        &NewToken {
+            id,
+            org: ctx.org,
+            user: auth.user,
+            name: &name,
+            secret_hash: &sessions::digest(&secret),
+            capabilities: &names,
+            now: ctx.now,
+        },
+    )
+    .await?;
+    let token = ApiToken {
+        id,
+        name,
+        capabilities,
+        created_at: ctx.now.get(),
+        last_used_at: None,
+        revoked_at: None,
+        user_id: auth.user,
+    };
+    audit::record(
+        &mut tx,
+        ctx,
+        "token.create",
+        Target::of_user("token", id, auth.user),
+        &Changes::created(&token),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CreatedApiToken {
+        id,
+        name: token.name,
+        capabilities: token.capabilities,
+        created_at: token.created_at,
+        secret: secret.expose_secret().to_owned(),
+    })
+}
+
+/// Revokes a token of the organization: it is refused from now on. Revoking a revoked
+/// token changes nothing.
+pub async fn revoke(
+    store: &Store,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    id: TokenId,
+) -> Result<(), AuthError> {
+    check_may_manage(auth)?;
+    let mut tx = store.begin_in(ctx.org).await?;
+    let row = store_tokens::get_tx(&mut tx, ctx.org, id)
+        .await?
+        .ok_or(crate::ServiceError::NotFound("token"))?;
+    if store_tokens::revoke(&mut tx, ctx.org, id, ctx.now).await? {
+        let before = to_token(row);
+        let mut after = before.clone();
+        after.revoked_at = Some(ctx.now.get());
+        audit::record(
+            &mut tx,
+            ctx,
+            "token.revoke",
+            Target::of_user("token", id, before.user_id),
+            &Changes::diff(&before, &after),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }

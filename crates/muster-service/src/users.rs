@@ -20,7 +20,10 @@ use muster_domain::user::{
 use muster_domain::{CommandGroupId, NodeId, ReferenceItemId, RoleId, UserId, ValidationErrors};
 use muster_store::people::{self, PlacementRow, PlacementUpdate};
 use muster_store::users::{self as store_users, After, Credentials, UserListRow, UserRow};
-use muster_store::{DbTime, Store, StoreError, Tx, nodes as store_nodes};
+use muster_store::{
+    DbTime, Store, StoreError, Tx, nodes as store_nodes, sessions as store_sessions,
+    sign_in as store_sign_in,
+};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,7 +34,7 @@ use crate::nodes::check_version;
 use crate::organizations::MIN_PASSWORD_LENGTH;
 use crate::outbox::{self, Queued};
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError, passwords};
+use crate::{Ctx, Result, ServiceError, password_policy, passwords};
 
 /// Longest password accepted (hashing cost grows with length).
 pub const PASSWORD_MAX: usize = 256;
@@ -380,37 +383,21 @@ async fn password_min_length(store: &Store, ctx: &Ctx) -> Result<usize> {
         .unwrap_or(MIN_PASSWORD_LENGTH))
 }
 
-/// Checks a password against the policy: long enough, not too long, and not the login, a
-/// name or the email address of the user.
+/// Checks a password against the organization's policy ([`password_policy`]): length,
+/// strength, and not built from the login, a name or the email address of the user.
 fn check_password(errors: &mut ValidationErrors, password: &Secret, min: usize, user: &User) {
-    let pw = password.expose();
-    let length = pw.chars().count();
-    if length < min {
-        errors.push("password", format!("must be at least {min} characters"));
-    } else if length > PASSWORD_MAX {
-        errors.push(
-            "password",
-            format!("must be at most {PASSWORD_MAX} characters"),
-        );
-    } else {
-        let personal = [
-            Some(user.login.as_str()),
-            Some(user.first_name.as_str()),
-            Some(user.last_name.as_str()),
-            user.email.as_deref(),
-        ];
-        let lowered = pw.to_lowercase();
-        if personal
-            .iter()
-            .flatten()
-            .any(|p| !p.is_empty() && p.to_lowercase() == lowered)
-        {
-            errors.push(
-                "password",
-                "must not be the login, a name or the email address",
-            );
-        }
-    }
+    password_policy::check(
+        errors,
+        "password",
+        password.expose(),
+        min,
+        password_policy::Personal {
+            login: &user.login,
+            first_name: &user.first_name,
+            last_name: &user.last_name,
+            email: user.email.as_deref(),
+        },
+    );
 }
 
 /// Checks a PIN: 4–12 digits.
@@ -807,6 +794,7 @@ pub async fn update(
     if after.specialties != before.specialties {
         store_users::set_specialties(&mut tx, id, &after.specialties).await?;
     }
+    end_sessions_on_new_secrets(&mut tx, ctx, id, &credentials).await?;
     let updated = load_any(&mut tx, ctx, id).await?.user;
     audit::record(
         &mut tx,
@@ -1142,6 +1130,7 @@ pub async fn transition(
     {
         return Err(ServiceError::Stale("user"));
     }
+    after_status_change(&mut tx, ctx, id, before.status, target).await?;
     let mut changes = Changes::diff(&audited(&before), &audited(&after));
     if let Some(reason) = reason {
         changes = changes.with("reason", Value::Null, reason);
@@ -1203,6 +1192,7 @@ pub async fn reset_password(
     {
         return Err(ServiceError::Stale("user"));
     }
+    end_sessions_on_new_secrets(&mut tx, ctx, id, &credentials).await?;
     let queued = outbox::password_reset(&mut tx, ctx, &after, &password).await?;
     let changes = secret_changes(
         Changes::default(),
@@ -1240,6 +1230,38 @@ fn check_resettable(user: &User) -> Result<()> {
             "email",
             "the user has no email address to send a temporary password to; add one first",
         ));
+    }
+    Ok(())
+}
+
+/// New or removed secrets end every session signed in with the old ones.
+async fn end_sessions_on_new_secrets(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    credentials: &Credentials,
+) -> Result<()> {
+    if credentials.password_hash.is_some() || credentials.pin_hash.is_some() {
+        store_sessions::revoke_all_of(tx, ctx.org, id, None, ctx.now).await?;
+    }
+    Ok(())
+}
+
+/// What a status change does to the user's sign-in state: leaving `active` ends every
+/// session (a ban or delete takes effect at once); leaving `banned` forgets the failed
+/// sign-ins and any lockout.
+async fn after_status_change(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    before: UserStatus,
+    after: UserStatus,
+) -> Result<()> {
+    if after != UserStatus::Active {
+        store_sessions::revoke_all_of(tx, ctx.org, id, None, ctx.now).await?;
+    }
+    if before == UserStatus::Banned && after != UserStatus::Banned {
+        store_sign_in::clear_lockout(tx, ctx.org, id).await?;
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ pub async fn insert(tx: &mut Tx, t: &NewToken<'_>) -> Result<()> {
     Ok(())
 }
 
-/// A live token's owner.
+/// A live token's owner and limits.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TokenRow {
     /// Token id.
@@ -54,15 +54,108 @@ pub struct TokenRow {
     pub org_id: Uuid,
     /// Owner.
     pub user_id: Uuid,
+    /// Capabilities it is limited to.
+    pub capabilities: Json<Vec<String>>,
+    /// Last used (to the minute).
+    pub last_used_at: Option<DbTime>,
 }
 
 /// The unrevoked token with this secret hash whose owner is active.
 pub async fn find_live(store: &Store, secret_hash: &str) -> Result<Option<TokenRow>> {
     Ok(on_conn!(store store, c => sqlx::query_as(
-        "SELECT t.id, t.org_id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+        "SELECT t.id, t.org_id, t.user_id, t.capabilities, t.last_used_at
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND u.status = 'active'",
     )
     .bind(secret_hash)
     .fetch_optional(c)
     .await)?)
+}
+
+/// Records that a token was used at `now`.
+pub async fn touch(tx: &mut Tx, id: TokenId, now: DbTime) -> Result<()> {
+    on_conn!(tx tx, c => sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+        .bind(id.as_uuid())
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A token as listed (never its secret).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenListRow {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Capabilities it is limited to.
+    pub capabilities: Json<Vec<String>>,
+    /// Created.
+    pub created_at: DbTime,
+    /// Last used.
+    pub last_used_at: Option<DbTime>,
+    /// Revoked.
+    pub revoked_at: Option<DbTime>,
+    /// The user it acts as.
+    pub user_id: Uuid,
+}
+
+const LIST: &str =
+    "SELECT id, name, capabilities, created_at, last_used_at, revoked_at, user_id FROM api_tokens";
+
+/// The tokens of `org`, newest first, after the token `after`.
+pub async fn list(
+    store: &Store,
+    org: OrgId,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<TokenListRow>> {
+    let sql =
+        format!("{LIST} WHERE org_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3");
+    Ok(
+        on_conn!(store store, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(org.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?,
+    )
+}
+
+/// How many tokens `org` has (revoked ones included).
+pub async fn count(store: &Store, org: OrgId) -> Result<i64> {
+    Ok(on_conn!(store store, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM api_tokens WHERE org_id = $1",
+    )
+    .bind(org.as_uuid())
+    .fetch_one(c)
+    .await)?)
+}
+
+/// The token `id` of `org`, read inside `tx`.
+pub async fn get_tx(tx: &mut Tx, org: OrgId, id: TokenId) -> Result<Option<TokenListRow>> {
+    let sql = format!("{LIST} WHERE org_id = $1 AND id = $2");
+    Ok(
+        on_conn!(tx tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(org.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(c)
+        .await)?,
+    )
+}
+
+/// Revokes the token `id` of `org`; returns whether it was live.
+pub async fn revoke(tx: &mut Tx, org: OrgId, id: TokenId, now: DbTime) -> Result<bool> {
+    let rows = on_conn!(tx tx, c => sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
+    )
+    .bind(org.as_uuid())
+    .bind(id.as_uuid())
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(rows == 1)
 }

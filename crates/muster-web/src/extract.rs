@@ -1,15 +1,20 @@
 //! Request extractors whose failures are problem documents: JSON bodies with field-level
-//! errors, query strings, `If-Match`, and the authenticated caller.
+//! errors, query strings, `If-Match`, and the authenticated caller (session or API token,
+//! by bearer token or session cookie).
 
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH};
+use axum::http::header::{
+    AUTHORIZATION, CONTENT_TYPE, COOKIE, ETAG, HOST, IF_MATCH, ORIGIN, USER_AGENT,
+};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use muster_service::{Ctx, tokens};
+use muster_service::Ctx;
+use muster_service::auth::Client;
+use muster_service::sessions::{self, Authenticated};
 use muster_store::DbTime;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -213,8 +218,119 @@ impl<T: IntoResponse> IntoResponse for Tagged<T> {
     }
 }
 
-/// The authenticated caller and the request's context: who, which organization, request
-/// id, client address and time. Missing or invalid credentials are a 401.
+/// The name of the session cookie set by `POST /auth/login`.
+pub(crate) const SESSION_COOKIE: &str = "muster_session";
+
+/// The caller as resolved once per request (several extractors may ask).
+#[derive(Clone)]
+struct Resolved(Ctx, Authenticated);
+
+/// Who is calling and the request's context. The credential is `Authorization: Bearer`
+/// (a session or API token) or else the session cookie; missing or invalid credentials
+/// are a 401. A cookie alone authenticates an unsafe request (POST, PUT, PATCH, DELETE)
+/// only when its `Origin` is this site (403 otherwise): other sites cannot make the
+/// browser act for its user.
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<(Ctx, Authenticated), Problem> {
+    if let Some(Resolved(ctx, auth)) = parts.extensions.get::<Resolved>() {
+        return Ok((ctx.clone(), auth.clone()));
+    }
+    let bearer = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    let secret = if let Some(token) = bearer {
+        token
+    } else {
+        let cookie = session_cookie(&parts.headers).ok_or_else(Problem::unauthorized)?;
+        if !parts.method.is_safe() && !same_origin(&parts.headers) {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "cross-site-request",
+                "Cross-site request refused",
+                "a request authenticated by the session cookie must come from this site \
+                 (its Origin must be this host); API clients send the token as \
+                 `Authorization: Bearer <token>`",
+            ));
+        }
+        cookie
+    };
+    let now = DbTime::now();
+    let auth = sessions::authenticate(&state.store, &SecretString::from(secret), now)
+        .await
+        .map_err(Problem::from)?
+        .ok_or_else(Problem::unauthorized)?;
+    let client = client_of(parts);
+    let ctx = Ctx {
+        org: auth.org,
+        actor: auth.actor(),
+        request_id: client.request_id,
+        ip: client.ip,
+        now,
+    };
+    parts.extensions.insert(Resolved(ctx.clone(), auth.clone()));
+    Ok((ctx, auth))
+}
+
+/// The value of the session cookie, if the request carries one.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// Whether the request's `Origin` names the host it was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+    match (origin, host) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
+}
+
+/// Where the request comes from: address, `User-Agent` and request id.
+pub(crate) fn client_of(parts: &Parts) -> Client {
+    Client {
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string()),
+        user_agent: parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: parts
+            .headers
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// 403 for a session whose user must change the password before anything else.
+fn password_change_required() -> Problem {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "password-change-required",
+        "Password change required",
+        "change your password first with POST /api/v1/auth/password",
+    )
+}
+
+/// The authenticated caller's context: who, which organization, request id, client
+/// address and time. Missing or invalid credentials are a 401; a session that must change
+/// its password first is a 403 (`password-change-required`).
 #[derive(Debug, Clone)]
 pub struct Caller(pub Ctx);
 
@@ -225,33 +341,44 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let secret = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| SecretString::from(t.trim().to_owned()))
-            .ok_or_else(Problem::unauthorized)?;
-        let owner = tokens::authenticate(&state.store, &secret)
-            .await
-            .map_err(Problem::from)?
-            .ok_or_else(Problem::unauthorized)?;
-        let request_id = parts
-            .headers
-            .get(REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
-        Ok(Self(Ctx {
-            org: owner.org,
-            actor: owner.actor,
-            request_id,
-            ip,
-            now: DbTime::now(),
-        }))
+        let Authed(ctx, _) = Authed::from_request_parts(parts, state).await?;
+        Ok(Self(ctx))
+    }
+}
+
+/// Like [`Caller`], with the credential the caller used (session or API token).
+#[derive(Debug, Clone)]
+pub struct Authed(pub Ctx, pub Authenticated);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (ctx, auth) = resolve(parts, state).await?;
+        if auth.must_change_password() {
+            return Err(password_change_required());
+        }
+        Ok(Self(ctx, auth))
+    }
+}
+
+/// Like [`Authed`], but also for a session that must change its password first: only for
+/// `GET /me`, `POST /auth/password` and `POST /auth/logout`.
+#[derive(Debug, Clone)]
+pub struct AuthedPendingPasswordChange(pub Ctx, pub Authenticated);
+
+impl FromRequestParts<AppState> for AuthedPendingPasswordChange {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (ctx, auth) = resolve(parts, state).await?;
+        Ok(Self(ctx, auth))
     }
 }
 

@@ -10,9 +10,12 @@ mod health;
 mod middleware;
 pub mod problem;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
+use muster_service::auth::Authenticator;
 use muster_store::Store;
 
 /// Everything a request handler may need, cheap to clone.
@@ -22,6 +25,11 @@ pub struct AppState {
     pub store: Store,
     /// Renders the process's metrics for `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Signs users in (the bounded Argon2 pool and the rate limits).
+    pub auth: Arc<Authenticator>,
+    /// Whether the session cookie is marked `Secure` (the server is reached over HTTPS);
+    /// it also is when a proxy says so with `X-Forwarded-Proto: https`.
+    pub cookie_secure: bool,
 }
 
 /// Builds the application: every route with its middleware.

@@ -16,7 +16,13 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 4] = ["bind", "data_dir", "database_url", "log_format"];
+const ENV_KEYS: [&str; 5] = [
+    "bind",
+    "data_dir",
+    "database_url",
+    "log_format",
+    "cookie_secure",
+];
 
 /// How log lines are written to standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +46,9 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     /// Log line format.
     pub log_format: LogFormat,
+    /// Mark the session cookie `Secure` (set it when users reach Muster over HTTPS; a
+    /// proxy's `X-Forwarded-Proto: https` does the same per request).
+    pub cookie_secure: bool,
 }
 
 #[derive(Serialize)]
@@ -47,6 +56,7 @@ struct Defaults {
     bind: &'static str,
     data_dir: &'static str,
     log_format: LogFormat,
+    cookie_secure: bool,
 }
 
 impl Config {
@@ -57,6 +67,7 @@ impl Config {
             bind: "127.0.0.1:8080",
             data_dir: "./muster-data",
             log_format: LogFormat::Text,
+            cookie_secure: false,
         }));
         match file {
             Some(path) => {
@@ -103,6 +114,7 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url_masked())
             .field("log_format", &self.log_format)
+            .field("cookie_secure", &self.cookie_secure)
             .finish()
     }
 }

@@ -6,6 +6,7 @@
 //! wrap the result (with its `ETag`) or turn the error into a problem document.
 
 mod audit;
+mod auth;
 mod hierarchy;
 mod modules;
 mod nodes;
@@ -14,6 +15,7 @@ mod people;
 mod reference;
 mod roles;
 mod settings;
+mod tokens;
 mod users;
 
 use axum::Json;
@@ -68,6 +70,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(people::routes())
         .merge(audit::routes())
         .merge(outbox::routes())
+        .merge(auth::routes())
+        .merge(tokens::routes())
         .split_for_parts();
     let document = Json(openapi);
     Router::new().nest(

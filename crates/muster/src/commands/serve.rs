@@ -2,7 +2,9 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use muster_service::auth::{Authenticator, RateLimits};
 use muster_service::demo::{self, DemoOutcome, DemoSummary};
 use muster_web::AppState;
 
@@ -26,6 +28,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         None
     };
     let metrics = startup::install_metrics()?;
+    let auth = Authenticator::new(RateLimits::default()).await?;
     let listener = startup::bind(config.bind).await?;
     let addr = listener.local_addr()?;
 
@@ -42,6 +45,8 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
     let app = muster_web::router(AppState {
         store: store.clone(),
         metrics,
+        auth: Arc::new(auth),
+        cookie_secure: config.cookie_secure,
     });
     axum::serve(
         listener,

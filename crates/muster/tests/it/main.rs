@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod api_audit;
+mod api_auth;
 mod api_nodes;
 mod api_outbox;
 mod api_people;
