@@ -71,6 +71,12 @@ fn print_demo(out: &mut impl Write, outcome: &DemoOutcome, addr: SocketAddr) -> 
             "Browse it through the API: curl -H 'Authorization: Bearer {}' http://{addr}/api/v1/nodes",
             s.api_token
         )?;
+        writeln!(
+            out,
+            "Sign in: curl -X POST -H 'Content-Type: application/json' -d '{{\"org\": \"{}\", \"login\": \"admin\", \"password\": \"{}\"}}' http://{addr}/api/v1/auth/login",
+            s.org_slug,
+            s.accounts.first().map_or("", |a| a.password.as_str())
+        )?;
         writeln!(out, "Demo accounts:")?;
         for account in &s.accounts {
             writeln!(
