@@ -183,6 +183,18 @@ const SELECT: &str = "SELECT u.id, u.login, u.first_name, u.last_name, u.display
      FROM users u JOIN organizations o ON o.id = u.org_id
      WHERE u.org_id = $1 AND u.id = $2";
 
+/// Whether `id` is an active organization administrator of `org`.
+pub async fn is_active_org_admin(store: &Store, org: OrgId, id: UserId) -> Result<bool> {
+    let found: Option<i32> = on_conn!(store store, c => sqlx::query_scalar(
+        "SELECT 1 FROM users WHERE org_id = $1 AND id = $2 AND is_org_admin AND status = 'active'",
+    )
+    .bind(org.as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    Ok(found.is_some())
+}
+
 /// The user `id` of `org`, whatever their status.
 pub async fn get(store: &Store, org: OrgId, id: UserId) -> Result<Option<UserRow>> {
     Ok(on_conn!(store store, c => sqlx::query_as(SELECT)

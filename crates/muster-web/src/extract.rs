@@ -341,7 +341,22 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Authed(ctx, _) = Authed::from_request_parts(parts, state).await?;
+        let Authed(ctx, auth) = Authed::from_request_parts(parts, state).await?;
+        // Until roles, locations and the command hierarchy are enforced route by route,
+        // administration is for organization administrators only (default deny);
+        // everyone keeps `/me` and `/auth/*`, which take `Authed` instead.
+        let admin = muster_store::users::is_active_org_admin(&state.store, auth.org, auth.user)
+            .await
+            .map_err(|e| Problem::from(muster_service::ServiceError::from(e)))?;
+        if !admin {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "organization-administrators-only",
+                "Not allowed",
+                "only organization administrators may use the administration API for now; \
+                 your own profile is at /api/v1/me",
+            ));
+        }
         Ok(Self(ctx))
     }
 }

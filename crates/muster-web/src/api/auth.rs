@@ -2,7 +2,7 @@
 //! password, who the caller is, the current location, and the record of sign-in attempts.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -22,7 +22,8 @@ use utoipa_axum::routes;
 use super::ListParams;
 use crate::AppState;
 use crate::extract::{
-    ApiJson, ApiQuery, Authed, AuthedPendingPasswordChange, Caller, SESSION_COOKIE, client_of,
+    ApiJson, ApiPath, ApiQuery, Authed, AuthedPendingPasswordChange, Caller, SESSION_COOKIE,
+    client_of,
 };
 use crate::problem::Problem;
 
@@ -248,7 +249,7 @@ async fn set_current_location(
 async fn login_activity(
     Caller(ctx): Caller,
     State(state): State<AppState>,
-    Path(id): Path<UserId>,
+    ApiPath(id): ApiPath<UserId>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<LoginAttempt>>, Problem> {
     let page = params.page()?;

@@ -1,7 +1,7 @@
 //! `/tokens`: API tokens — list, create (the secret is shown once), revoke.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use muster_domain::TokenId;
 use muster_domain::auth::{ApiToken, CreatedApiToken, NewApiToken};
@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::ListParams;
 use super::auth::AuthFailure;
 use crate::AppState;
-use crate::extract::{ApiJson, ApiQuery, Authed, Caller};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Authed, Caller};
 use crate::problem::Problem;
 
 const TAG: &str = "Audit, tokens, outbox";
@@ -77,7 +77,7 @@ async fn create_token(
 async fn revoke_token(
     Authed(ctx, auth): Authed,
     State(state): State<AppState>,
-    Path(id): Path<TokenId>,
+    ApiPath(id): ApiPath<TokenId>,
 ) -> Result<StatusCode, AuthFailure> {
     tokens::revoke(&state.store, &ctx, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)
