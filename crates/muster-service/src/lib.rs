@@ -5,6 +5,7 @@
 //! The CLI, the JSON API and the console all call these functions; none of them writes to
 //! the store directly.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod context;

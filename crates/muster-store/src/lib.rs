@@ -10,6 +10,7 @@
 //! it (audit and outbox rows included) and commits once. On SQLite a single writer
 //! connection serializes transactions, which avoids `SQLITE_BUSY` upgrade deadlocks.
 
+pub mod access;
 pub mod audit;
 pub mod barcodes;
 pub mod contacts;

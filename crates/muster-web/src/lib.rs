@@ -30,6 +30,8 @@ pub struct AppState {
     /// Whether the session cookie is marked `Secure` (the server is reached over HTTPS);
     /// it also is when a proxy says so with `X-Forwarded-Proto: https`.
     pub cookie_secure: bool,
+    /// The organizations' access indexes.
+    pub access: Arc<muster_service::access::AccessCache>,
 }
 
 /// Builds the application: every route with its middleware.

@@ -5,6 +5,7 @@
 //! only translate: extract the caller and the input, call one `muster-service` function,
 //! wrap the result (with its `ETag`) or turn the error into a problem document.
 
+mod access;
 mod audit;
 mod auth;
 mod hierarchy;
@@ -61,6 +62,7 @@ impl Modify for BearerAuth {
 pub(crate) fn router() -> Router<AppState> {
     let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(nodes::routes())
+        .merge(access::routes())
         .merge(reference::routes())
         .merge(roles::routes())
         .merge(modules::routes())

@@ -47,6 +47,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         metrics,
         auth: Arc::new(auth),
         cookie_secure: config.cookie_secure,
+        access: Arc::default(),
     });
     axum::serve(
         listener,

@@ -2,6 +2,7 @@
 //! and (with `MUSTER_TEST_DATABASE_URL`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod api_access;
 mod api_audit;
 mod api_auth;
 mod api_nodes;

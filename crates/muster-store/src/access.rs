@@ -1,0 +1,80 @@
+//! What the access engine needs to know about people: status, sign-in kind, command
+//! group, directory access and placements of every user who is not deleted; and the
+//! organization's change counter.
+
+use chrono::NaiveDate;
+use muster_domain::OrgId;
+use uuid::Uuid;
+
+use crate::db::on_conn;
+use crate::{Result, Store};
+
+/// One user as the access engine sees them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessUserRow {
+    /// Id.
+    pub id: Uuid,
+    /// Status.
+    pub status: String,
+    /// Login kind.
+    pub login_kind: String,
+    /// Organization administrator.
+    pub is_org_admin: bool,
+    /// Command group.
+    pub command_group_id: Option<Uuid>,
+    /// Directory access.
+    pub directory_access: String,
+}
+
+/// One placement as the access engine sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessPlacementRow {
+    /// The placed user.
+    pub user_id: Uuid,
+    /// Where.
+    pub node_id: Uuid,
+    /// With which role.
+    pub role_id: Uuid,
+    /// Default placement.
+    pub is_default: bool,
+    /// First day in force.
+    pub starts_on: Option<NaiveDate>,
+    /// Last day in force.
+    pub ends_on: Option<NaiveDate>,
+}
+
+/// Every user of `org` who is not deleted.
+pub async fn users(store: &Store, org: OrgId) -> Result<Vec<AccessUserRow>> {
+    Ok(on_conn!(store store, c => sqlx::query_as(
+        "SELECT id, status, login_kind, is_org_admin, command_group_id, directory_access
+         FROM users WHERE org_id = $1 AND status <> 'deleted'",
+    )
+    .bind(org.as_uuid())
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Every placement of `org`'s users who are not deleted.
+pub async fn placements(store: &Store, org: OrgId) -> Result<Vec<AccessPlacementRow>> {
+    Ok(on_conn!(store store, c => sqlx::query_as(
+        "SELECT p.user_id, p.node_id, p.role_id, p.is_default, p.starts_on, p.ends_on
+         FROM placements p JOIN users u ON u.id = p.user_id
+         WHERE p.org_id = $1 AND u.status <> 'deleted'",
+    )
+    .bind(org.as_uuid())
+    .fetch_all(c)
+    .await)?)
+}
+
+/// `org`'s change counter: the sequence number of its newest audit event. Every change
+/// writes one in its own transaction, so a different number means the organization
+/// changed — whichever process (server, CLI, another node) made the change.
+pub async fn change_counter(store: &Store, org: OrgId) -> Result<i64> {
+    let seq: Option<i64> = on_conn!(store store, c => sqlx::query_scalar(
+        "SELECT seq FROM audit_heads WHERE org_id = $1",
+    )
+    .bind(org.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    Ok(seq.unwrap_or(0))
+}
