@@ -78,3 +78,25 @@ pub async fn change_counter(store: &Store, org: OrgId) -> Result<i64> {
     .await)?;
     Ok(seq.unwrap_or(0))
 }
+
+/// The user of `org` whose login (in any case) is `login`, if not deleted.
+pub async fn user_by_login(store: &Store, org: OrgId, login: &str) -> Result<Option<Uuid>> {
+    Ok(on_conn!(store store, c => sqlx::query_scalar(
+        "SELECT id FROM users WHERE org_id = $1 AND login_normalized = lower($2) AND status <> 'deleted'",
+    )
+    .bind(org.as_uuid())
+    .bind(login)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// The live nodes of `org` named `name` (in any case).
+pub async fn nodes_named(store: &Store, org: OrgId, name: &str) -> Result<Vec<Uuid>> {
+    Ok(on_conn!(store store, c => sqlx::query_scalar(
+        "SELECT id FROM nodes WHERE org_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL",
+    )
+    .bind(org.as_uuid())
+    .bind(name)
+    .fetch_all(c)
+    .await)?)
+}

@@ -27,6 +27,8 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Inspect the audit trail.
     Audit(AuditArgs),
+    /// Explain an access decision: may this user do that, and why?
+    Check(CheckArgs),
 }
 
 /// Options of `muster serve`.
@@ -84,4 +86,32 @@ pub struct AuditVerifyArgs {
     /// Only the organization with this sign-in handle (default: every organization).
     #[arg(long, value_name = "SLUG")]
     pub org: Option<String>,
+}
+
+/// Options of `muster check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Organization sign-in handle (may be left out when there is only one).
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+    /// Login of the user who would act.
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub subject: String,
+    /// A capability (`users.edit`), `module:KEY:LEVEL` or `section:SECTION:view|edit`.
+    #[arg(long, value_name = "ACTION")]
+    pub action: String,
+    /// Login of the user acted on.
+    #[arg(
+        long,
+        value_name = "LOGIN",
+        conflicts_with = "node",
+        required_unless_present = "node"
+    )]
+    pub user: Option<String>,
+    /// Name of the node acted on.
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+    /// Name of the acting user's current location (default: their default placement's).
+    #[arg(long, value_name = "NAME")]
+    pub at: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod audit;
+mod check;
 mod init;
 mod migrate;
 mod serve;
@@ -15,5 +16,6 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Init(args) => init::run(&config, &args).await,
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
+        Command::Check(args) => check::run(&config, &args).await,
     }
 }

@@ -10,6 +10,7 @@ on_both_backends!(
     decisions_name_the_grant_or_what_is_missing,
     effective_permissions_and_the_reverse_lookup_explain_themselves,
     bad_check_requests_name_the_field,
+    muster_check_explains_a_decision_on_the_command_line,
 );
 
 /// Posts `body` to `path` and returns the new object's id.
@@ -315,4 +316,41 @@ async fn bad_check_requests_name_the_field(backend: Backend) {
             .await
             .expect_problem(422, field);
     }
+}
+
+async fn muster_check_explains_a_decision_on_the_command_line(backend: Backend) {
+    let app = spawn(backend).await;
+    let org = app.init_org("Bay City Police", "chief").await;
+    let api = app.api(&org);
+    agency(&api, &org.root_node_id).await;
+    let run = |action: &'static str, target: [&'static str; 2]| {
+        let app = &app;
+        async move {
+            app.muster(&[
+                "check", "--as", "divadmin", "--action", action, target[0], target[1],
+            ])
+            .await
+        }
+    };
+
+    let allowed = run("users.edit", ["--user", "officer1"]).await;
+    let denied = run("users.edit", ["--user", "officer9"]).await;
+    let node = run("users.create", ["--node", "Station 1"]).await;
+    let unknown = run("users.edit", ["--user", "nobody"]).await;
+
+    assert_eq!(allowed.status.code(), Some(0), "{allowed:?}");
+    assert!(allowed.stdout.starts_with("ALLOWED: "), "{allowed:?}");
+    assert!(
+        allowed.stdout.contains("Division Administrator"),
+        "{allowed:?}"
+    );
+    assert_eq!(denied.status.code(), Some(3), "{denied:?}");
+    assert!(denied.stdout.starts_with("DENIED: "), "{denied:?}");
+    assert_eq!(node.status.code(), Some(3), "{node:?}");
+    assert!(node.stdout.contains("users.create"), "{node:?}");
+    assert_eq!(unknown.status.code(), Some(1), "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("no user has the login"),
+        "{unknown:?}"
+    );
 }
