@@ -267,8 +267,7 @@ pub async fn mark_attempt_failed(
 /// The notification categories `user` of `org` subscribed to (empty: all), or `None`
 /// when there is no such user.
 pub async fn subscriptions(tx: &mut Tx, org: OrgId, user: UserId) -> Result<Option<Vec<String>>> {
-    let row: Option<(sqlx::types::Json<muster_domain::user::Preferences>,)> =
-        on_conn!(tx tx, c => sqlx::query_as(
+    let row: Option<(sqlx::types::Json<muster_domain::user::Preferences>,)> = on_conn!(tx tx, c => sqlx::query_as(
             "SELECT preferences FROM users WHERE id = $1 AND org_id = $2",
         )
         .bind(user.as_uuid())

@@ -95,7 +95,9 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts a sink on a free loopback port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp sink");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind smtp sink");
         let port = listener.local_addr().expect("sink address").port();
         let sink = Self {
             port,
@@ -215,7 +217,9 @@ async fn session(stream: TcpStream, messages: &Mutex<Vec<ReceivedMessage>>) -> s
             to.push(address(&command[8..]));
             b"250 OK\r\n"
         } else if upper == "DATA" {
-            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
             let mut data = String::new();
             loop {
                 line.clear();

@@ -171,10 +171,7 @@ impl fmt::Debug for Config {
             .field("smtp_port", &self.smtp_port)
             .field("smtp_tls", &self.smtp_tls)
             .field("smtp_username", &self.smtp_username)
-            .field(
-                "smtp_password",
-                &self.smtp_password.as_ref().map(|_| "***"),
-            )
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
             .field("smtp_from", &self.smtp_from)
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_retry_base_ms", &self.outbox_retry_base_ms)

@@ -68,9 +68,7 @@ impl Worker {
             SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
         };
-        let mut builder = builder
-            .port(config.smtp_port)
-            .timeout(Some(SMTP_TIMEOUT));
+        let mut builder = builder.port(config.smtp_port).timeout(Some(SMTP_TIMEOUT));
         if let Some(user) = &config.smtp_username {
             let password = config
                 .smtp_password
@@ -79,10 +77,9 @@ impl Worker {
                 .unwrap_or_default();
             builder = builder.credentials(Credentials::new(user.clone(), password));
         }
-        let from: Mailbox = config
-            .smtp_from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("smtp_from {:?} is not an address: {e}", config.smtp_from))?;
+        let from: Mailbox = config.smtp_from.parse().map_err(|e| {
+            anyhow::anyhow!("smtp_from {:?} is not an address: {e}", config.smtp_from)
+        })?;
         let millis = |ms: u64| Duration::from_millis(ms.max(1));
         Ok(Some(Self {
             store,

@@ -45,13 +45,11 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
 
     // One stop signal for both the HTTP server and the delivery worker.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = match OutboxWorker::from_config(config, store.clone())? {
-        Some(worker) => Some(tokio::spawn(worker.run(stop_rx.clone()))),
-        None => {
-            tracing::info!("no smtp_host configured: messages stay queued in the outbox");
-            None
-        }
-    };
+    let worker = OutboxWorker::from_config(config, store.clone())?;
+    if worker.is_none() {
+        tracing::info!("no smtp_host configured: messages stay queued in the outbox");
+    }
+    let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);

@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use muster_testkit::{Api, Backend, OrgFixture, ReceivedMessage, SmtpSink, TestApp, on_both_backends};
+use muster_testkit::{
+    Api, Backend, OrgFixture, ReceivedMessage, SmtpSink, TestApp, on_both_backends,
+};
 use serde_json::{Value, json};
 
 use crate::bin;
@@ -205,7 +207,9 @@ async fn a_message_queued_while_the_mail_server_is_down_is_delivered_once_it_is_
     let message = &items[0];
     assert_eq!(message["status"], "queued");
     assert!(
-        message["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        message["last_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
         "{message}"
     );
     assert_eq!(message["sent_at"], Value::Null);
@@ -251,9 +255,7 @@ async fn a_message_left_by_a_killed_server_is_delivered_once_by_the_next(backend
     assert_exactly(&sink, 1).await;
 }
 
-async fn a_text_message_goes_to_the_carrier_gateway_through_the_same_smtp_server(
-    backend: Backend,
-) {
+async fn a_text_message_goes_to_the_carrier_gateway_through_the_same_smtp_server(backend: Backend) {
     let sink = SmtpSink::start().await;
     let w = world(backend, sink.port).await;
     let id = create(
@@ -276,7 +278,10 @@ async fn a_text_message_goes_to_the_carrier_gateway_through_the_same_smtp_server
         .unwrap_or_else(|| panic!("no text message: {mails:#?}"));
     let password = temporary_password(&email.body());
     let body = text.body();
-    assert!(body.contains("jdoe") && body.contains("Bay City Fire"), "{body}");
+    assert!(
+        body.contains("jdoe") && body.contains("Bay City Fire"),
+        "{body}"
+    );
     assert!(!body.contains(&password), "no password by text message");
     outbox_until(&w, "both messages to be marked sent", |items| {
         items.len() == 2 && items.iter().all(|m| m["status"] == "sent")
@@ -285,9 +290,7 @@ async fn a_text_message_goes_to_the_carrier_gateway_through_the_same_smtp_server
     assert_exactly(&sink, 2).await;
 }
 
-async fn credentials_are_delivered_whatever_categories_the_user_subscribed_to(
-    backend: Backend,
-) {
+async fn credentials_are_delivered_whatever_categories_the_user_subscribed_to(backend: Backend) {
     let sink = SmtpSink::start().await;
     let w = world(backend, sink.port).await;
     // No password: one is generated and mailed in the welcome (category `account`).
@@ -315,7 +318,10 @@ async fn credentials_are_delivered_whatever_categories_the_user_subscribed_to(
         items.len() == 2 && items.iter().all(|m| m["status"] == "sent")
     })
     .await;
-    let categories: Vec<&str> = items.iter().map(|m| m["category"].as_str().unwrap()).collect();
+    let categories: Vec<&str> = items
+        .iter()
+        .map(|m| m["category"].as_str().unwrap())
+        .collect();
     assert_eq!(categories, ["password_reset", "account"]);
     assert_exactly(&sink, 2).await;
 }
