@@ -20,6 +20,7 @@ on_both_backends!(
     a_message_left_by_a_killed_server_is_delivered_once_by_the_next,
     a_text_message_goes_to_the_carrier_gateway_through_the_same_smtp_server,
     credentials_are_delivered_whatever_categories_the_user_subscribed_to,
+    two_servers_on_one_database_never_send_the_same_message_twice,
 );
 
 const FROM: &str = "muster@bayfire.test";
@@ -190,6 +191,11 @@ async fn a_reset_password_is_delivered_by_smtp_and_signs_in(backend: Backend) {
     assert_eq!(message["last_error"], Value::Null);
     assert_eq!(temporary_password(&str_of(&message["body"])), password);
     assert_exactly(&sink, 1).await;
+
+    // The worker stops with the server.
+    let mut app = w.app;
+    assert!(app.stop().await.success(), "{}", app.server_log());
+    assert!(app.server_log().contains("outbox delivery stopped"));
 }
 
 async fn a_message_queued_while_the_mail_server_is_down_is_delivered_once_it_is_back(
@@ -324,4 +330,60 @@ async fn credentials_are_delivered_whatever_categories_the_user_subscribed_to(ba
         .collect();
     assert_eq!(categories, ["password_reset", "account"]);
     assert_exactly(&sink, 2).await;
+}
+
+async fn two_servers_on_one_database_never_send_the_same_message_twice(backend: Backend) {
+    let mut sink = SmtpSink::stopped().await;
+    let env = smtp_env(sink.port);
+    let w = world(backend, sink.port).await;
+    // A second server on the same database, delivering through the same mail server.
+    let mut second = w
+        .app
+        .command()
+        .arg("serve")
+        .env("MUSTER_BIND", "127.0.0.1:0")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("MUSTER_LOG", "info,sqlx=warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(w.app.dir().join("second.log")).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    const USERS: usize = 24;
+    for i in 0..USERS {
+        let id = create(
+            &w,
+            &format!("user{i}"),
+            &json!({"email": format!("user{i}@bayfire.gov")}),
+        )
+        .await;
+        reset(&w, &id).await;
+    }
+    // Both servers see the whole backlog at once when the mail server comes up.
+    sink.restart().await;
+    let mails = received(&sink, USERS, &w).await;
+    outbox_until(&w, "every message to be marked sent", |items| {
+        items.len() == USERS && items.iter().all(|m| m["status"] == "sent")
+    })
+    .await;
+    assert_exactly(&sink, USERS).await;
+    let mut ids: Vec<String> = mails
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), USERS, "every message once");
+    assert!(
+        second.try_wait().unwrap().is_none(),
+        "the second server is still running"
+    );
+    // Each server claimed its own share; together they sent every message once.
+    let delivered = |log: &str| log.matches("message delivered").count();
+    let first = delivered(&w.app.server_log());
+    let other = delivered(&std::fs::read_to_string(w.app.dir().join("second.log")).unwrap());
+    eprintln!("first server delivered {first}, second {other}");
+    assert_eq!(first + other, USERS);
+    second.kill().await.unwrap();
 }
