@@ -179,3 +179,43 @@ impl fmt::Debug for Config {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_masks_the_smtp_password() {
+        let config = Config {
+            bind: "127.0.0.1:8080".parse().unwrap(),
+            data_dir: PathBuf::from("./muster-data"),
+            database_url: Some(SecretString::from("postgres://u:dbsecret@db/muster")),
+            log_format: LogFormat::Text,
+            cookie_secure: false,
+            smtp_host: Some("mail.example.org".to_owned()),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: Some("muster".to_owned()),
+            smtp_password: Some(SecretString::from("smtpsecret")),
+            smtp_from: "muster@example.org".to_owned(),
+            outbox_poll_ms: 1000,
+            outbox_retry_base_ms: 1000,
+            outbox_lease_ms: 120_000,
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("mail.example.org"), "{shown}");
+        assert!(!shown.contains("smtpsecret"), "{shown}");
+        assert!(!shown.contains("dbsecret"), "{shown}");
+    }
+
+    #[test]
+    fn smtp_tls_modes_have_lowercase_names() {
+        for (raw, mode) in [
+            ("\"none\"", SmtpTls::None),
+            ("\"starttls\"", SmtpTls::Starttls),
+            ("\"tls\"", SmtpTls::Tls),
+        ] {
+            assert_eq!(serde_json::from_str::<SmtpTls>(raw).unwrap(), mode);
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         data_dir = %config.data_dir.display(),
         database = %config.database_url_masked(),
         log_format = ?config.log_format,
+        smtp_host = ?config.smtp_host,
         "configuration"
     );
     let shutdown = startup::shutdown_signal()?;
