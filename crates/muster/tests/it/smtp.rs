@@ -25,6 +25,8 @@ on_both_backends!(
 
 const FROM: &str = "muster@bayfire.test";
 const WAIT: Duration = Duration::from_secs(20);
+/// Messages queued for the two servers of the sharing test.
+const USERS: usize = 24;
 
 fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
     vec![
@@ -350,7 +352,6 @@ async fn two_servers_on_one_database_never_send_the_same_message_twice(backend: 
         .spawn()
         .unwrap();
 
-    const USERS: usize = 24;
     for i in 0..USERS {
         let id = create(
             &w,
