@@ -4,7 +4,8 @@
 //! It speaks enough of RFC 5321 for real clients (EHLO, MAIL, RCPT, DATA with dot
 //! unstuffing, RSET, NOOP, QUIT) and can be stopped — closing its listener and every open
 //! connection — and started again on the same port, to play a mail server that goes down
-//! and comes back.
+//! and comes back. Recipients whose local part starts with `bounce` are refused with a
+//! permanent `550`, to play a mailbox that does not exist.
 
 use std::sync::{Arc, Mutex};
 
@@ -214,8 +215,13 @@ async fn session(stream: TcpStream, messages: &Mutex<Vec<ReceivedMessage>>) -> s
             to.clear();
             b"250 OK\r\n"
         } else if upper.starts_with("RCPT TO:") {
-            to.push(address(&command[8..]));
-            b"250 OK\r\n"
+            let rcpt = address(&command[8..]);
+            if rcpt.to_ascii_lowercase().starts_with("bounce") {
+                b"550 5.1.1 No such user here\r\n"
+            } else {
+                to.push(rcpt);
+                b"250 OK\r\n"
+            }
         } else if upper == "DATA" {
             write
                 .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")

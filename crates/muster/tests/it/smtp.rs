@@ -21,6 +21,7 @@ on_both_backends!(
     a_text_message_goes_to_the_carrier_gateway_through_the_same_smtp_server,
     credentials_are_delivered_whatever_categories_the_user_subscribed_to,
     two_servers_on_one_database_never_send_the_same_message_twice,
+    a_permanent_refusal_fails_the_message_at_once,
 );
 
 const FROM: &str = "muster@bayfire.test";
@@ -387,4 +388,31 @@ async fn two_servers_on_one_database_never_send_the_same_message_twice(backend: 
     eprintln!("first server delivered {first}, second {other}");
     assert_eq!(first + other, USERS);
     second.kill().await.unwrap();
+}
+
+async fn a_permanent_refusal_fails_the_message_at_once(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let w = world(backend, sink.port).await;
+    let id = create(&w, "jdoe", &json!({"email": "bounce@bayfire.gov"})).await;
+    reset(&w, &id).await;
+    let items = outbox_until(&w, "the message to fail", |items| {
+        items.len() == 1 && items[0]["status"] == "failed"
+    })
+    .await;
+    let message = &items[0];
+    assert_eq!(message["attempts"], 1, "no retry after a 5xx");
+    assert!(
+        message["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("550") || e.contains("No such user")),
+        "{message}"
+    );
+    assert_eq!(message["sent_at"], Value::Null);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        outbox(&w).await[0]["attempts"],
+        1,
+        "failed messages are left alone"
+    );
+    assert!(sink.received().is_empty());
 }
