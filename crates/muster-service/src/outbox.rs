@@ -131,9 +131,29 @@ pub struct QueuedMessages {
     pub queued: Vec<Queued>,
 }
 
+/// Whether a message of `category` goes to a user subscribed to `subscriptions`: every
+/// category when they chose none, else only the chosen ones, and always messages about
+/// their account and password resets (a user must receive their credentials).
+#[must_use]
+pub fn wanted(subscriptions: &[String], category: &str) -> bool {
+    category == CATEGORY_ACCOUNT
+        || category == CATEGORY_PASSWORD_RESET
+        || subscriptions.is_empty()
+        || subscriptions.iter().any(|s| s == category)
+}
+
 /// Queues `message` inside `tx`, the transaction of the change that causes it: it is sent
-/// if and only if that change commits.
-pub async fn enqueue(tx: &mut Tx, ctx: &Ctx, message: Message) -> Result<Queued> {
+/// if and only if that change commits. A message for a user who unsubscribed from its
+/// category (see [`wanted`]) is not queued: `None`.
+pub async fn enqueue(tx: &mut Tx, ctx: &Ctx, message: Message) -> Result<Option<Queued>> {
+    if let Some(user) = message.user_id {
+        let subscriptions = store_outbox::subscriptions(tx, ctx.org, user)
+            .await?
+            .unwrap_or_default();
+        if !wanted(&subscriptions, &message.category) {
+            return Ok(None);
+        }
+    }
     store_outbox::insert(
         tx,
         &NewMessage {
@@ -149,10 +169,10 @@ pub async fn enqueue(tx: &mut Tx, ctx: &Ctx, message: Message) -> Result<Queued>
         },
     )
     .await?;
-    Ok(Queued {
+    Ok(Some(Queued {
         channel: message.channel,
         recipient: message.recipient,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -473,7 +493,7 @@ pub(crate) async fn welcome(
         },
     )
     .await?;
-    Ok(vec![queued])
+    Ok(queued.into_iter().collect())
 }
 
 /// Queues the messages of a password reset inside the resetting transaction: the email
@@ -490,7 +510,7 @@ pub(crate) async fn password_reset(
     let mut queued = Vec::new();
     if let Some(email) = user.email.clone() {
         let (subject, body) = reset_email_text(&letter, password.expose());
-        queued.push(
+        queued.extend(
             enqueue(
                 tx,
                 ctx,
@@ -508,7 +528,7 @@ pub(crate) async fn password_reset(
     }
     if let Some(recipient) = sms_recipient(tx, &user.phones).await? {
         let (subject, body) = reset_sms_text(&letter);
-        queued.push(
+        queued.extend(
             enqueue(
                 tx,
                 ctx,
@@ -541,6 +561,74 @@ mod tests {
         .into_iter()
         .map(|(c, d)| (c.to_owned(), d.to_owned()))
         .collect()
+    }
+
+    #[test]
+    fn credentials_always_go_out_and_other_categories_only_when_subscribed() {
+        let none: Vec<String> = Vec::new();
+        let roster = vec!["roster".to_owned()];
+        assert!(wanted(&none, "newsletter"));
+        assert!(wanted(&roster, "roster"));
+        assert!(!wanted(&roster, "newsletter"));
+        assert!(wanted(&roster, CATEGORY_ACCOUNT));
+        assert!(wanted(&roster, CATEGORY_PASSWORD_RESET));
+    }
+
+    #[tokio::test]
+    async fn enqueue_skips_categories_the_user_unsubscribed_from() {
+        use crate::organizations::{self, NewOrganization};
+        use muster_domain::user::UserPatch;
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let created = organizations::create(
+            &store,
+            NewOrganization {
+                name: "Bay City Fire".to_owned(),
+                admin_login: "chief".to_owned(),
+                admin_password: Some("correct horse battery staple".to_owned().into()),
+            },
+        )
+        .await
+        .unwrap();
+        let ctx = Ctx::system(created.org_id);
+        let user = created.admin_user_id;
+        let patch: UserPatch = serde_json::from_value(serde_json::json!({
+            "preferences": {"notification_subscriptions": ["roster"]}
+        }))
+        .unwrap();
+        crate::users::update(&store, &ctx, user, None, patch)
+            .await
+            .unwrap();
+        let message = |user_id: Option<UserId>, category: &str| Message {
+            user_id,
+            channel: Channel::Email,
+            recipient: "chief@example.com".to_owned(),
+            subject: "Subject".to_owned(),
+            body: "Body".to_owned(),
+            category: category.to_owned(),
+        };
+        let mut tx = store.begin_in(ctx.org).await.unwrap();
+        for (user_id, category, queued) in [
+            (Some(user), "newsletter", false),
+            (Some(user), "roster", true),
+            (Some(user), CATEGORY_ACCOUNT, true),
+            (Some(user), CATEGORY_PASSWORD_RESET, true),
+            (None, "newsletter", true),
+        ] {
+            let result = enqueue(&mut tx, &ctx, message(user_id, category))
+                .await
+                .unwrap();
+            assert_eq!(result.is_some(), queued, "{category} for {user_id:?}");
+        }
+        tx.commit().await.unwrap();
+        let stored = store_outbox::count(&store, ctx.org, &MessageFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(stored, 4);
     }
 
     #[test]

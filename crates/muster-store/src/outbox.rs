@@ -8,7 +8,7 @@
 use muster_domain::{OrgId, UserId};
 use uuid::Uuid;
 
-use crate::db::on_conn;
+use crate::db::{TxInner, on_conn};
 use crate::{DbTime, Result, Store, Tx};
 
 /// A message to queue.
@@ -154,4 +154,125 @@ pub async fn org_name_and_slug(tx: &mut Tx, org: OrgId) -> Result<Option<(String
     .bind(org.as_uuid())
     .fetch_optional(c)
     .await)?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Delivery
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedMessage {
+    /// Id.
+    pub id: Uuid,
+    /// Address.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Delivery attempts before this one.
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due messages (queued, `next_attempt_at <= now`, not under another
+/// worker's lease), oldest due first, leasing them until `lease_until`.
+///
+/// On PostgreSQL the candidate rows are locked `FOR UPDATE SKIP LOCKED`, so concurrent
+/// claimers in other processes pass over them instead of waiting and then claiming them too;
+/// on SQLite the single writer serializes claims.
+pub async fn claim_due(
+    store: &Store,
+    now: DbTime,
+    lease_until: DbTime,
+    limit: i64,
+) -> Result<Vec<ClaimedMessage>> {
+    const SQLITE: &str = "UPDATE outbox SET claimed_until = $1
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE status = 'queued' AND next_attempt_at <= $2
+                        AND (claimed_until IS NULL OR claimed_until < $2)
+                      ORDER BY next_attempt_at, id LIMIT $3)
+         RETURNING id, recipient, subject, body, attempts";
+    const POSTGRES: &str = "UPDATE outbox SET claimed_until = $1
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE status = 'queued' AND next_attempt_at <= $2
+                        AND (claimed_until IS NULL OR claimed_until < $2)
+                      ORDER BY next_attempt_at, id LIMIT $3
+                      FOR UPDATE SKIP LOCKED)
+         RETURNING id, recipient, subject, body, attempts";
+    let mut tx = store.begin().await?;
+    let mut rows: Vec<ClaimedMessage> = match &mut tx.inner {
+        TxInner::Sqlite(t) => {
+            sqlx::query_as(SQLITE)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut **t)
+                .await?
+        }
+        TxInner::Postgres(t) => {
+            sqlx::query_as(POSTGRES)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut **t)
+                .await?
+        }
+    };
+    tx.commit().await?;
+    // RETURNING gives no order; deliver the oldest first.
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Records that message `id` was accepted by the mail server at `now`.
+pub async fn mark_sent(store: &Store, id: Uuid, now: DbTime) -> Result<()> {
+    let mut tx = store.begin().await?;
+    on_conn!(tx tx, c => sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1,
+             claimed_until = NULL, last_error = NULL
+         WHERE id = $1 AND status = 'queued'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await
+}
+
+/// Records a failed delivery attempt of message `id`: tried again at `retry_at`, or, when
+/// `retry_at` is `None`, given up on (status `failed`).
+pub async fn mark_attempt_failed(
+    store: &Store,
+    id: Uuid,
+    error: &str,
+    retry_at: Option<DbTime>,
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    on_conn!(tx tx, c => sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, claimed_until = NULL,
+             status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'queued' END,
+             next_attempt_at = COALESCE($3, next_attempt_at)
+         WHERE id = $1 AND status = 'queued'",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await
+}
+
+/// The notification categories `user` of `org` subscribed to (empty: all), or `None`
+/// when there is no such user.
+pub async fn subscriptions(tx: &mut Tx, org: OrgId, user: UserId) -> Result<Option<Vec<String>>> {
+    let row: Option<(sqlx::types::Json<muster_domain::user::Preferences>,)> = on_conn!(tx tx, c => sqlx::query_as(
+            "SELECT preferences FROM users WHERE id = $1 AND org_id = $2",
+        )
+        .bind(user.as_uuid())
+        .bind(org.as_uuid())
+        .fetch_optional(c)
+        .await)?;
+    Ok(row.map(|(p,)| p.0.notification_subscriptions))
 }

@@ -15,7 +15,16 @@ use crate::database::{Backend, TestDatabase};
 const START_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Environment variables of the test process that must not leak into `muster`.
-const SCRUBBED_ENV: [&str; 7] = [
+const SCRUBBED_ENV: [&str; 16] = [
+    "MUSTER_SMTP_HOST",
+    "MUSTER_SMTP_PORT",
+    "MUSTER_SMTP_TLS",
+    "MUSTER_SMTP_USERNAME",
+    "MUSTER_SMTP_PASSWORD",
+    "MUSTER_SMTP_FROM",
+    "MUSTER_OUTBOX_POLL_MS",
+    "MUSTER_OUTBOX_RETRY_BASE_MS",
+    "MUSTER_OUTBOX_LEASE_MS",
     "DATABASE_URL",
     "MUSTER_BIND",
     "MUSTER_DATA_DIR",
@@ -42,6 +51,7 @@ pub struct TestApp {
     bin: PathBuf,
     db: TestDatabase,
     child: Option<Child>,
+    env: Vec<(String, String)>,
     stdout: Arc<Mutex<String>>,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
@@ -57,17 +67,54 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], passing `args` to `serve` (e.g. `--demo`).
     pub async fn spawn_with_args(bin: &Path, backend: Backend, args: &[&str]) -> Self {
+        Self::spawn_with_env(bin, backend, args, &[]).await
+    }
+
+    /// Like [`TestApp::spawn_with_args`], with extra environment variables for `serve`
+    /// (e.g. `MUSTER_SMTP_HOST`); they are kept for later [`TestApp::start`]s.
+    pub async fn spawn_with_env(
+        bin: &Path,
+        backend: Backend,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let db = TestDatabase::create(backend).await;
         let mut app = Self {
             bin: bin.to_path_buf(),
             db,
             child: None,
+            env: Vec::new(),
             stdout: Arc::default(),
             base_url: String::new(),
             client: reqwest::Client::new(),
         };
-        app.start(args).await;
+        app.start_with_env(args, env).await;
         app
+    }
+
+    /// Starts (or restarts) the server on the same database with these extra environment
+    /// variables for `serve` (replacing the earlier ones).
+    pub async fn start_with_env(&mut self, args: &[&str], env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.start(args).await;
+    }
+
+    /// Kills the server with SIGKILL (no graceful stop) and waits for it to die.
+    pub async fn kill(&mut self) {
+        let mut child = self.child.take().expect("the server is running");
+        let pid = child.id().expect("the server has a pid");
+        let sent = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -KILL {pid} failed");
+        tokio::time::timeout(Duration::from_secs(30), child.wait())
+            .await
+            .expect("the server dies at once on SIGKILL")
+            .expect("wait for the server");
     }
 
     /// Starts (or restarts) the server on the same database.
@@ -80,6 +127,7 @@ impl TestApp {
             .args(args)
             .env("MUSTER_BIND", "127.0.0.1:0")
             .env("MUSTER_LOG", "info,sqlx=warn")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::piped())
             .stderr(log)
             .kill_on_drop(true)

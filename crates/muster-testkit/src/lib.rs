@@ -21,10 +21,12 @@
 mod api;
 mod app;
 mod database;
+mod smtp;
 
 pub use api::{Api, OrgFixture, Reply};
 pub use app::{CommandOutput, TestApp};
 pub use database::{Backend, TestDatabase};
+pub use smtp::{ReceivedMessage, SmtpSink};
 
 /// Generates `mod NAME { sqlite, postgres }` tests that run `async fn NAME(Backend)` on
 /// each backend.

@@ -16,13 +16,34 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 5] = [
+const ENV_KEYS: [&str; 14] = [
     "bind",
     "data_dir",
     "database_url",
     "log_format",
     "cookie_secure",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_from",
+    "outbox_poll_ms",
+    "outbox_retry_base_ms",
+    "outbox_lease_ms",
 ];
+
+/// How the connection to the SMTP server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (only for a relay on the same host or network).
+    None,
+    /// Plain connection upgraded with `STARTTLS` (required), usually on port 587.
+    Starttls,
+    /// TLS from the first byte ("SMTPS"), usually on port 465.
+    Tls,
+}
 
 /// How log lines are written to standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +70,25 @@ pub struct Config {
     /// Mark the session cookie `Secure` (set it when users reach Muster over HTTPS; a
     /// proxy's `X-Forwarded-Proto: https` does the same per request).
     pub cookie_secure: bool,
+    /// SMTP server that delivers the outbox; without it messages stay queued.
+    pub smtp_host: Option<String>,
+    /// Its port.
+    pub smtp_port: u16,
+    /// How the connection is secured.
+    pub smtp_tls: SmtpTls,
+    /// User name to authenticate with, if the server wants one.
+    pub smtp_username: Option<String>,
+    /// Password to authenticate with.
+    pub smtp_password: Option<SecretString>,
+    /// Sender address of every message.
+    pub smtp_from: String,
+    /// How often the delivery worker looks for due messages, in milliseconds.
+    pub outbox_poll_ms: u64,
+    /// First retry delay after a failed delivery, in milliseconds; doubled per attempt.
+    pub outbox_retry_base_ms: u64,
+    /// How long a claimed message is reserved for the worker that claimed it, in
+    /// milliseconds (after a crash, another process takes it over once this expires).
+    pub outbox_lease_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -57,6 +97,12 @@ struct Defaults {
     data_dir: &'static str,
     log_format: LogFormat,
     cookie_secure: bool,
+    smtp_port: u16,
+    smtp_tls: SmtpTls,
+    smtp_from: &'static str,
+    outbox_poll_ms: u64,
+    outbox_retry_base_ms: u64,
+    outbox_lease_ms: u64,
 }
 
 impl Config {
@@ -68,6 +114,12 @@ impl Config {
             data_dir: "./muster-data",
             log_format: LogFormat::Text,
             cookie_secure: false,
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_from: "muster@localhost",
+            outbox_poll_ms: 1000,
+            outbox_retry_base_ms: 1000,
+            outbox_lease_ms: 120_000,
         }));
         match file {
             Some(path) => {
@@ -115,6 +167,55 @@ impl fmt::Debug for Config {
             .field("database_url", &self.database_url_masked())
             .field("log_format", &self.log_format)
             .field("cookie_secure", &self.cookie_secure)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
+            .field("smtp_from", &self.smtp_from)
+            .field("outbox_poll_ms", &self.outbox_poll_ms)
+            .field("outbox_retry_base_ms", &self.outbox_retry_base_ms)
+            .field("outbox_lease_ms", &self.outbox_lease_ms)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_masks_the_smtp_password() {
+        let config = Config {
+            bind: "127.0.0.1:8080".parse().unwrap(),
+            data_dir: PathBuf::from("./muster-data"),
+            database_url: Some(SecretString::from("postgres://u:dbsecret@db/muster")),
+            log_format: LogFormat::Text,
+            cookie_secure: false,
+            smtp_host: Some("mail.example.org".to_owned()),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: Some("muster".to_owned()),
+            smtp_password: Some(SecretString::from("smtpsecret")),
+            smtp_from: "muster@example.org".to_owned(),
+            outbox_poll_ms: 1000,
+            outbox_retry_base_ms: 1000,
+            outbox_lease_ms: 120_000,
+        };
+        let shown = format!("{config:?}");
+        assert!(shown.contains("mail.example.org"), "{shown}");
+        assert!(!shown.contains("smtpsecret"), "{shown}");
+        assert!(!shown.contains("dbsecret"), "{shown}");
+    }
+
+    #[test]
+    fn smtp_tls_modes_have_lowercase_names() {
+        for (raw, mode) in [
+            ("\"none\"", SmtpTls::None),
+            ("\"starttls\"", SmtpTls::Starttls),
+            ("\"tls\"", SmtpTls::Tls),
+        ] {
+            assert_eq!(serde_json::from_str::<SmtpTls>(raw).unwrap(), mode);
+        }
     }
 }

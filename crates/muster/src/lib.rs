@@ -4,6 +4,7 @@
 pub mod cli;
 mod commands;
 pub mod config;
+mod outbox_worker;
 mod startup;
 mod telemetry;
 

@@ -10,6 +10,7 @@ use muster_web::AppState;
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
+use crate::outbox_worker::Worker as OutboxWorker;
 use crate::startup;
 
 pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
@@ -18,6 +19,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         data_dir = %config.data_dir.display(),
         database = %config.database_url_masked(),
         log_format = ?config.log_format,
+        smtp_host = ?config.smtp_host,
         "configuration"
     );
     let shutdown = startup::shutdown_signal()?;
@@ -42,6 +44,19 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
     out.flush()?;
     drop(out);
 
+    // One stop signal for both the HTTP server and the delivery worker.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = OutboxWorker::from_config(config, store.clone())?;
+    if worker.is_none() {
+        tracing::info!("no smtp_host configured: messages stay queued in the outbox");
+    }
+    let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let mut http_stop = stop_rx;
+
     let app = muster_web::router(AppState {
         store: store.clone(),
         metrics,
@@ -53,8 +68,16 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        let _ = http_stop.wait_for(|stop| *stop).await;
+    })
     .await?;
+    if let Some(worker) = worker {
+        // It finishes the message in hand, then stops.
+        if let Err(error) = worker.await {
+            tracing::warn!(%error, "the outbox worker ended abnormally");
+        }
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -15,6 +15,7 @@ mod cli;
 mod demo;
 mod robustness;
 mod server;
+mod smtp;
 mod tenancy;
 
 use std::path::Path;
