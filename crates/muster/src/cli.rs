@@ -29,6 +29,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Explain an access decision: may this user do that, and why?
     Check(CheckArgs),
+    /// Developer tools: measurements and test data.
+    Dev(DevArgs),
 }
 
 /// Options of `muster serve`.
@@ -114,4 +116,24 @@ pub struct CheckArgs {
     /// Name of the acting user's current location (default: their default placement's).
     #[arg(long, value_name = "NAME")]
     pub at: Option<String>,
+}
+
+/// Options of `muster dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Which tool.
+    #[command(subcommand)]
+    pub command: DevCommand,
+}
+
+/// The developer tools.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Measure the raw Argon2id verification rate of this machine with Muster's
+    /// parameters, on one thread per core (the ceiling for sign-in throughput).
+    Argon2Rate {
+        /// How long to measure.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 14] = [
+const ENV_KEYS: [&str; 16] = [
     "bind",
     "data_dir",
     "database_url",
@@ -31,6 +32,8 @@ const ENV_KEYS: [&str; 14] = [
     "outbox_poll_ms",
     "outbox_retry_base_ms",
     "outbox_lease_ms",
+    "login_rate_per_ip",
+    "login_rate_per_login",
 ];
 
 /// How the connection to the SMTP server is secured.
@@ -67,6 +70,10 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     /// Log line format.
     pub log_format: LogFormat,
+    /// Sign-in attempts accepted per minute from one client address.
+    pub login_rate_per_ip: NonZeroU32,
+    /// Sign-in attempts accepted per minute for one login.
+    pub login_rate_per_login: NonZeroU32,
     /// Mark the session cookie `Secure` (set it when users reach Muster over HTTPS; a
     /// proxy's `X-Forwarded-Proto: https` does the same per request).
     pub cookie_secure: bool,
@@ -103,6 +110,8 @@ struct Defaults {
     outbox_poll_ms: u64,
     outbox_retry_base_ms: u64,
     outbox_lease_ms: u64,
+    login_rate_per_ip: u32,
+    login_rate_per_login: u32,
 }
 
 impl Config {
@@ -120,6 +129,8 @@ impl Config {
             outbox_poll_ms: 1000,
             outbox_retry_base_ms: 1000,
             outbox_lease_ms: 120_000,
+            login_rate_per_ip: 20,
+            login_rate_per_login: 10,
         }));
         match file {
             Some(path) => {
@@ -191,6 +202,8 @@ mod tests {
             data_dir: PathBuf::from("./muster-data"),
             database_url: Some(SecretString::from("postgres://u:dbsecret@db/muster")),
             log_format: LogFormat::Text,
+            login_rate_per_ip: NonZeroU32::MIN,
+            login_rate_per_login: NonZeroU32::MIN,
             cookie_secure: false,
             smtp_host: Some("mail.example.org".to_owned()),
             smtp_port: 587,

@@ -2,6 +2,7 @@
 
 mod audit;
 mod check;
+mod dev;
 mod init;
 mod migrate;
 mod serve;
@@ -17,5 +18,6 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,
+        Command::Dev(args) => dev::run(&args).await,
     }
 }

@@ -30,7 +30,11 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         None
     };
     let metrics = startup::install_metrics()?;
-    let auth = Authenticator::new(RateLimits::default()).await?;
+    let auth = Authenticator::new(RateLimits {
+        per_ip: config.login_rate_per_ip,
+        per_login: config.login_rate_per_login,
+    })
+    .await?;
     let listener = startup::bind(config.bind).await?;
     let addr = listener.local_addr()?;
 

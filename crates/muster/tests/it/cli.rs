@@ -184,6 +184,45 @@ async fn migrate_applies_and_lists_schema_versions(backend: Backend) {
     assert!(again.status.success(), "{again:?}");
 }
 
+#[tokio::test]
+async fn dev_argon2_rate_measures_verifications_per_second() {
+    let app = spawn(Backend::Sqlite).await;
+    let out = app.muster(&["dev", "argon2-rate", "--seconds", "1"]).await;
+    assert!(out.status.success(), "{out:?}");
+    let rate: f64 = out
+        .stdout
+        .strip_prefix("argon2id verifications: ")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected output: {}", out.stdout));
+    assert!(rate > 0.0, "{}", out.stdout);
+}
+
+#[tokio::test]
+async fn the_sign_in_rate_limits_are_configurable() {
+    let app = muster_testkit::TestApp::spawn_with_env(
+        crate::bin(),
+        Backend::Sqlite,
+        &[],
+        &[("MUSTER_LOGIN_RATE_PER_LOGIN", "2")],
+    )
+    .await;
+    let body =
+        serde_json::json!({"org": "nowhere", "login": "ghost", "password": "wrong-password-1"});
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let reply = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(reply.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+}
+
 mod bad_configuration {
     //! Configuration errors are the same on every backend: run them once, on SQLite.
 
