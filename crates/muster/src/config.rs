@@ -177,6 +177,8 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url_masked())
             .field("log_format", &self.log_format)
+            .field("login_rate_per_ip", &self.login_rate_per_ip)
+            .field("login_rate_per_login", &self.login_rate_per_login)
             .field("cookie_secure", &self.cookie_secure)
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
