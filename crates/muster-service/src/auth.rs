@@ -29,7 +29,7 @@ use muster_domain::paging::Page;
 use muster_domain::user::{LoginKind, Secret};
 use muster_domain::{OrgId, UserId, ValidationErrors};
 use muster_store::sign_in::{self as store_sign_in, AttemptRow, CredentialRow, NewAttempt};
-use muster_store::{DbTime, Store, StoreError, sessions as store_sessions};
+use muster_store::{DbTime, Store, StoreError, Tx, sessions as store_sessions};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -302,12 +302,15 @@ impl Authenticator {
             Some(_) if !verified => LoginOutcome::BadCredentials,
             Some(_) => LoginOutcome::Success,
         };
+        if let (LoginOutcome::Success, Some(ctx), Some(user)) = (outcome, &ctx, attempt.user) {
+            // One transaction for the attempt, the session and the sign-in time.
+            return open_session(store, ctx, user, client, &attempt).await;
+        }
         attempt.record(store, outcome).await?;
         let (Some(ctx), Some(user)) = (ctx, attempt.user) else {
             return Err(AuthError::InvalidCredentials);
         };
         match outcome {
-            LoginOutcome::Success => open_session(store, &ctx, user, client).await,
             LoginOutcome::BadCredentials => {
                 count_failure(store, &ctx, user).await?;
                 Err(AuthError::InvalidCredentials)
@@ -403,14 +406,21 @@ struct Attempt<'a> {
 impl Attempt<'_> {
     /// Records the attempt in its own transaction.
     async fn record(&self, store: &Store, outcome: LoginOutcome) -> Result<()> {
+        let mut tx = store.begin().await?;
+        self.record_in(&mut tx, outcome).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the attempt inside `tx` (a successful one goes with its new session).
+    async fn record_in(&self, tx: &mut Tx, outcome: LoginOutcome) -> Result<()> {
         let user_agent: Option<String> = self
             .client
             .user_agent
             .as_ref()
             .map(|ua| ua.chars().take(USER_AGENT_MAX).collect());
-        let mut tx = store.begin().await?;
         store_sign_in::insert_attempt(
-            &mut tx,
+            tx,
             &NewAttempt {
                 org: self.org,
                 user: self.user,
@@ -423,7 +433,6 @@ impl Attempt<'_> {
             },
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -501,6 +510,7 @@ async fn open_session(
     ctx: &Ctx,
     user: UserId,
     client: &Client,
+    attempt: &Attempt<'_>,
 ) -> Result<SignedIn, AuthError> {
     let token = sessions::new_secret(sessions::PREFIX);
     let user_agent: Option<String> = client
@@ -524,6 +534,7 @@ async fn open_session(
     )
     .await?;
     store_sign_in::record_success(&mut tx, ctx.org, user, ctx.now).await?;
+    attempt.record_in(&mut tx, LoginOutcome::Success).await?;
     tx.commit().await?;
     let profile = users::get(store, ctx, user).await?;
     Ok(SignedIn {
