@@ -17,7 +17,9 @@ use muster_domain::hierarchy::{Access, Scope, Section};
 use muster_domain::{NodeId, RoleId, UserId};
 
 use crate::decision::{Decision, Missing, Reason, Relation, ScopeTarget, Target};
-use crate::index::{NONE, OrgIndex, Place, UserEntry, cap_bit, caps_of, date, day, privilege_bit};
+use crate::index::{
+    ItemSet, NONE, OrgIndex, Place, UserEntry, cap_bit, caps_of, date, day, privilege_bit,
+};
 
 /// `Ok` allows with its reason, `Err` denies with its reason.
 type Verdict = Result<Reason, Reason>;
@@ -388,6 +390,51 @@ impl OrgIndex {
         if s.is_org_admin {
             return Ok(Reason::OrgAdmin);
         }
+        self.grant_parts(
+            s,
+            c,
+            n,
+            (self.role_caps[r], &self.role_levels[r], &self.role_items[r]),
+            today,
+        )
+    }
+
+    /// No escalation for a role being defined or changed (DESIGN.md §2.1): may `subject`,
+    /// working at `current`, give a role with `draft`'s capabilities and module grants?
+    /// Allowed when they hold every capability, module level and item of it at `current`.
+    /// Modules the index does not know are ignored (the service validates them).
+    pub fn can_define_role(
+        &self,
+        subject: UserId,
+        current: NodeId,
+        draft: &crate::facts::RoleFacts,
+        today: NaiveDate,
+    ) -> Decision {
+        let verdict = (|| {
+            let s = self.actor(subject)?;
+            let c = self.node(current)?;
+            if s.is_org_admin {
+                return Ok(Reason::OrgAdmin);
+            }
+            let caps = draft
+                .capabilities
+                .iter()
+                .fold(0, |b, cap| b | cap_bit(*cap));
+            let (levels, items) = crate::index::role_grants(draft, &self.modules, &self.module_ix);
+            self.grant_parts(s, c, c, (caps, &levels, &items), today)
+        })();
+        decide(verdict)
+    }
+
+    /// The no-escalation rule on a role's parts: `caps`, and per module a level and items.
+    fn grant_parts(
+        &self,
+        s: &UserEntry,
+        c: u32,
+        n: u32,
+        (role_caps, role_levels, role_items): (u16, &[u8], &[ItemSet]),
+        today: NaiveDate,
+    ) -> Verdict {
         let today_n = day(today);
         let held: Vec<Place> = self.in_force_at(s, c, today_n).collect();
         if held.is_empty() {
@@ -395,12 +442,12 @@ impl OrgIndex {
         }
         self.reaches(c, Reach::Node(n))?;
         let held_caps = held.iter().fold(0, |bits, p| bits | p.caps);
-        let missing = self.role_caps[r] & !held_caps;
+        let missing = role_caps & !held_caps;
         if let Some(capability) = caps_of(missing).first() {
             return Err(Reason::Escalation(Missing::Capability(*capability)));
         }
         for (m, module) in self.modules.iter().enumerate() {
-            let level = self.role_levels[r][m];
+            let level = role_levels[m];
             if level == 0 {
                 continue;
             }
@@ -418,7 +465,7 @@ impl OrgIndex {
             if module.items.is_empty() {
                 continue;
             }
-            let wanted = &self.role_items[r][m];
+            let wanted = &role_items[m];
             let missing_item = if wanted.all {
                 (!reaching().any(|p| self.role_items[p.role as usize][m].all)).then(|| "all".into())
             } else {

@@ -10,12 +10,25 @@
 //!   groups (same parent; root groups are peers), and of every group below their own. A
 //!   viewer without a group sees only themself.
 
-use muster_domain::UserId;
 use muster_domain::user::{DirectoryAccess, UserStatus};
+use muster_domain::{CommandGroupId, NodeId, UserId};
 
 use crate::checks::can_act;
 use crate::decision::{Decision, Reason};
 use crate::index::{NONE, OrgIndex};
+
+/// Whose entries a directory shows (besides the viewer's own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectoryScope {
+    /// Nobody (directory access `none`, or a viewer who cannot act).
+    Nobody,
+    /// Every active user.
+    Everyone,
+    /// Users with a placement at one of these nodes.
+    AtNodes(Vec<NodeId>),
+    /// Members of these command groups.
+    InGroups(Vec<CommandGroupId>),
+}
 
 impl OrgIndex {
     /// Does `viewer`'s directory show `target`?
@@ -49,6 +62,35 @@ impl OrgIndex {
         match verdict {
             Ok(reason) => Decision::allow(reason),
             Err(reason) => Decision::deny(reason),
+        }
+    }
+
+    /// Whose entries `viewer`'s directory shows, as a filter for a query (active users
+    /// only, the viewer always included).
+    #[must_use]
+    pub fn directory_scope(&self, viewer: UserId) -> DirectoryScope {
+        let Some((_, ve)) = self.user(viewer) else {
+            return DirectoryScope::Nobody;
+        };
+        if can_act(ve).is_err() {
+            return DirectoryScope::Nobody;
+        }
+        match ve.directory {
+            DirectoryAccess::None => DirectoryScope::Nobody,
+            DirectoryAccess::Everyone => DirectoryScope::Everyone,
+            DirectoryAccess::SharedLocations => DirectoryScope::AtNodes(
+                ve.places
+                    .iter()
+                    .map(|p| self.nodes.ids[p.node as usize])
+                    .collect(),
+            ),
+            DirectoryAccess::Hierarchy => DirectoryScope::InGroups(
+                (0..self.groups.len())
+                    .filter_map(|g| u32::try_from(g).ok())
+                    .filter(|&g| self.in_hierarchy_view(ve.group, g))
+                    .map(|g| self.groups.ids[g as usize])
+                    .collect(),
+            ),
         }
     }
 

@@ -658,7 +658,7 @@ fn module_entry(m: &ModuleFacts) -> ModuleEntry {
 
 /// A role's level and items per module (dense), unknown modules and items ignored, a level
 /// out of range read as the lowest.
-fn role_grants(
+pub(crate) fn role_grants(
     role: &RoleFacts,
     modules: &[ModuleEntry],
     module_ix: &IdMap<Box<str>, u32>,

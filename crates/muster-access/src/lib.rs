@@ -14,6 +14,7 @@
 //!   hierarchy's relations and section privileges, profile visibility, no escalation;
 //! - [`reverse`]: who can see or change a person's record, who administers them;
 //! - [`directory`]: whose directory entry a user sees;
+//! - [`scope`]: whom a viewer's privileges reach, as a filter for lists;
 //! - [`decision`]: decisions and their reasons.
 
 pub mod checks;
@@ -23,10 +24,13 @@ pub mod facts;
 mod hash;
 pub mod index;
 pub mod reverse;
+pub mod scope;
 
 pub use decision::{Decision, Missing, Named, Reason, Relation, ScopeTarget, Target};
+pub use directory::DirectoryScope;
 pub use facts::{
     Facts, GroupFacts, ModuleFacts, ModuleGrantFacts, NodeFacts, PlacementFacts, RoleFacts,
     UserFacts,
 };
 pub use index::OrgIndex;
+pub use scope::PrivilegeScope;

@@ -668,8 +668,9 @@ pub struct User {
     /// Specialties (reference list `specialties`).
     #[schema(value_type = Vec<uuid::Uuid>)]
     pub specialties: Vec<ReferenceItemId>,
-    /// Demographics (a protected section).
-    pub demographics: Demographics,
+    /// Demographics (a protected section): absent when the caller may not view it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demographics: Option<Demographics>,
     /// Preferences.
     pub preferences: Preferences,
     /// Whom they see in the directory.

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError, hierarchy, modules, nodes, roles};
+use crate::{Ctx, Result, ServiceError, authz, hierarchy, modules, nodes, roles};
 
 /// Cached access indexes, one per organization.
 #[derive(Debug, Default)]
@@ -35,20 +35,21 @@ pub struct AccessCache {
 }
 
 impl AccessCache {
-    /// The current index of `ctx.org`, rebuilt when the organization changed since.
-    pub async fn index(&self, store: &Store, ctx: &Ctx) -> Result<Arc<OrgIndex>> {
-        let counter = store_access::change_counter(store, ctx.org).await?;
-        if let Some((seen, index)) = self.read().get(&ctx.org)
+    /// The current index of `org`, rebuilt when the organization changed since.
+    pub async fn index(&self, store: &Store, org: OrgId) -> Result<Arc<OrgIndex>> {
+        let counter = store_access::change_counter(store, org).await?;
+        if let Some((seen, index)) = self.read().get(&org)
             && *seen == counter
         {
             return Ok(Arc::clone(index));
         }
+        let ctx = &Ctx::system(org);
         let facts = load_facts(store, ctx).await?;
         let index = Arc::new(OrgIndex::build(&facts));
         // INVARIANT: `counter` was read before the facts, so a change made meanwhile
         // leaves a newer counter in the database and the next call rebuilds again.
         if let Ok(mut entries) = self.entries.write() {
-            entries.insert(ctx.org, (counter, Arc::clone(&index)));
+            entries.insert(org, (counter, Arc::clone(&index)));
         }
         Ok(index)
     }
@@ -222,9 +223,12 @@ pub async fn check(
     ctx: &Ctx,
     request: &CheckRequest,
 ) -> Result<CheckResponse> {
-    let index = cache.index(store, ctx).await?;
-    if !index.contains_user(request.subject_id) {
+    let index = cache.index(store, ctx.org).await?;
+    if !index.contains_user(request.subject_id) || !authz::can_see(ctx, request.subject_id) {
         return Err(ValidationErrors::single("subject_id", "no such user").into());
+    }
+    if !authz::is_self(ctx, request.subject_id) {
+        authz::require(ctx, Capability::UsersView, Target::User(request.subject_id))?;
     }
     let target = match (request.resource.user_id, request.resource.node_id) {
         (Some(user), None) => Target::User(user),
@@ -322,9 +326,12 @@ pub async fn effective_permissions(
     ctx: &Ctx,
     user: UserId,
 ) -> Result<EffectivePermissions> {
-    let index = cache.index(store, ctx).await?;
+    let index = cache.index(store, ctx.org).await?;
     if !index.contains_user(user) {
         return Err(ServiceError::NotFound("user"));
+    }
+    if !authz::is_self(ctx, user) {
+        authz::require_on_user(ctx, Capability::UsersView, user)?;
     }
     let today = today(ctx);
     // INVARIANT: every user has a default placement.
@@ -427,10 +434,11 @@ pub async fn record_access(
     ctx: &Ctx,
     user: UserId,
 ) -> Result<RecordAccess> {
-    let index = cache.index(store, ctx).await?;
+    let index = cache.index(store, ctx.org).await?;
     if !index.contains_user(user) {
         return Err(ServiceError::NotFound("user"));
     }
+    authz::require_on_user(ctx, Capability::UsersView, user)?;
     let grantees = |section, access| {
         index
             .who_can(user, section, access)

@@ -20,7 +20,9 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::paging::PageRequest;
-use crate::{Result, ServiceError};
+use crate::{Result, ServiceError, authz};
+use muster_domain::access::Capability;
+use muster_domain::hierarchy::{Access, Section};
 
 /// The `prev_hash` of an organization's first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -30,6 +32,11 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub struct Changes(BTreeMap<String, Value>);
 
 impl Changes {
+    /// The names of the changed fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// Every field of a newly created object, as `{before: null, after: value}`.
     #[must_use]
     pub fn created(object: &impl Serialize) -> Self {
@@ -469,13 +476,22 @@ pub async fn list(
     query: &AuditQuery,
     page: &PageRequest,
 ) -> Result<Page<AuditEvent>> {
+    authz::require_org_wide(ctx, Capability::AuditView)?;
     let (filter, before) = parse_with_cursor(query, page)?;
     list_filtered(store, ctx, &filter, before, page).await
 }
 
+/// `POST /audit/verify` for the caller: needs `audit.view` over the whole organization.
+pub async fn verify_for(store: &Store, ctx: &Ctx) -> Result<Verification> {
+    authz::require_org_wide(ctx, Capability::AuditView)?;
+    verify(store, ctx.org).await
+}
+
 /// One page of the events about `user` (as the object changed or the person concerned),
 /// newest first. The user may be deleted (their trail stays); a user of another
-/// organization is not found.
+/// organization is not found. Readable with `audit.view` over the whole organization
+/// (deleted users included), `audit.view` over the user, or a privilege on the user's
+/// `audit_log` section.
 pub async fn list_for_user(
     store: &Store,
     ctx: &Ctx,
@@ -483,6 +499,16 @@ pub async fn list_for_user(
     query: &AuditQuery,
     page: &PageRequest,
 ) -> Result<Page<AuditEvent>> {
+    if !authz::can_org_wide(ctx, Capability::AuditView) {
+        authz::require_visible(ctx, user)?;
+        if !authz::can(
+            ctx,
+            Capability::AuditView,
+            muster_access::Target::User(user),
+        ) {
+            authz::require_section(ctx, user, Section::AuditLog, Access::View)?;
+        }
+    }
     let (mut filter, before) = parse_with_cursor(query, page)?;
     if !store_users::user_exists(store, ctx.org, user).await? {
         return Err(ServiceError::NotFound("user"));

@@ -40,7 +40,8 @@ use crate::audit::{self, Changes, Target};
 use crate::context::Actor;
 use crate::paging::PageRequest;
 use crate::sessions::{self, ABSOLUTE_TIMEOUT, Authenticated, IDLE_TIMEOUT};
-use crate::{Ctx, Result, ServiceError, password_policy, passwords, settings, users};
+use crate::{Ctx, Result, ServiceError, authz, password_policy, passwords, settings, users};
+use muster_domain::access::Capability;
 
 /// `ban_reason` of a lockout (also the reason in its audit event). Only users banned
 /// for this reason are released automatically.
@@ -276,6 +277,8 @@ impl Authenticator {
             request_id: client.request_id.clone(),
             ip: client.ip.clone(),
             now,
+            principal: None,
+            confirmed: false,
         });
         if let (Some(ctx), Some(r)) = (&ctx, &mut row) {
             release_if_due(store, ctx, r).await?;
@@ -573,6 +576,9 @@ pub async fn login_activity(
     page: &PageRequest,
 ) -> Result<Page<LoginAttempt>> {
     users::get(store, ctx, id).await?;
+    if !authz::is_self(ctx, id) {
+        authz::require(ctx, Capability::UsersView, muster_access::Target::User(id))?;
+    }
     let after = page
         .after::<AttemptCursor>()?
         .map(|c| (DbTime::new(c.at), c.id));

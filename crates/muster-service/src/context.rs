@@ -1,8 +1,12 @@
 //! Who is acting, for which organization, and from where: passed to every use case so
 //! that decisions and audit events know it.
 
+use std::sync::Arc;
+
 use muster_domain::{OrgId, TokenId, UserId};
 use muster_store::DbTime;
+
+use crate::authz::Principal;
 
 /// Who performs a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +67,12 @@ pub struct Ctx {
     pub ip: Option<String>,
     /// The time of the request; every write of the request uses it.
     pub now: DbTime,
+    /// What the caller may do ([`crate::authz`]); `None` for Muster's own actions (the
+    /// CLI, seeding, background jobs), which are not restricted.
+    pub principal: Option<Arc<Principal>>,
+    /// The caller confirmed a change to a user who also has placements outside their
+    /// current location (`confirm=true`, DESIGN.md §2.1).
+    pub confirmed: bool,
 }
 
 impl Ctx {
@@ -75,6 +85,8 @@ impl Ctx {
             request_id: None,
             ip: None,
             now: DbTime::now(),
+            principal: None,
+            confirmed: false,
         }
     }
 }

@@ -20,6 +20,13 @@ pub enum ServiceError {
     /// The object does not exist in the caller's organization (or is not visible).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The caller may see the object but not do this to it; nothing was changed.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// The change touches a user who also has placements outside the caller's current
+    /// location and was not confirmed (`confirm=true`); nothing was changed.
+    #[error("{0}")]
+    ConfirmationRequired(String),
     /// `If-Match` named a version that is no longer current; nothing was changed.
     #[error("the {0} was changed by someone else; reload it and try again")]
     Stale(&'static str),

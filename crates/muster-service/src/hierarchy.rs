@@ -18,7 +18,8 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz};
+use muster_domain::access::Capability;
 
 fn to_privilege(row: &PrivilegeRow) -> Option<Privilege> {
     Some(Privilege {
@@ -120,6 +121,7 @@ async fn write_privileges(tx: &mut Tx, id: CommandGroupId, privileges: &[Privile
 
 /// Creates a command group under `parent_id` (or a root group when it is `null`).
 pub async fn create(store: &Store, ctx: &Ctx, request: NewCommandGroup) -> Result<CommandGroup> {
+    authz::require_org_wide(ctx, Capability::HierarchyManage)?;
     let mut errors = ValidationErrors::new();
     let name = errors.check(domain::group_name(&request.name));
     let privileges = checked_privileges(&mut errors, &request.privileges);
@@ -166,6 +168,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: CommandGroupPatch,
 ) -> Result<CommandGroup> {
+    authz::require_org_wide(ctx, Capability::HierarchyManage)?;
     let mut errors = ValidationErrors::new();
     let new_name = patch
         .name
@@ -240,6 +243,7 @@ pub async fn delete(
     id: CommandGroupId,
     if_match: Option<i64>,
 ) -> Result<()> {
+    authz::require_org_wide(ctx, Capability::HierarchyManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let group = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, group.version, "command group")?;

@@ -8,8 +8,10 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod context;
 pub mod demo;
+pub mod directory;
 mod error;
 pub mod hierarchy;
 pub mod modules;

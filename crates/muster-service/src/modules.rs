@@ -15,7 +15,8 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz};
+use muster_domain::access::Capability;
 
 /// The API's view of a stored module.
 pub(crate) fn to_module(row: ModuleRow) -> Module {
@@ -70,6 +71,7 @@ fn key_taken() -> ServiceError {
 
 /// Creates a module.
 pub async fn create(store: &Store, ctx: &Ctx, request: NewModule) -> Result<Module> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let mut errors = ValidationErrors::new();
     let key = errors.check(domain::module_key(&request.key));
     let levels = request.levels.unwrap_or_else(|| {
@@ -146,6 +148,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: ModulePatch,
 ) -> Result<Module> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let row = store_modules::get_tx(&mut tx, ctx.org, key)
         .await?

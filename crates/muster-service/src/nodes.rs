@@ -1,5 +1,6 @@
 //! The organization tree: list, read, create, rename, move and delete nodes.
 
+use muster_domain::access::Capability;
 use muster_domain::nodes::{NewNode, Node, NodePatch};
 use muster_domain::org::{self, Address};
 use muster_domain::paging::Page;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Changes, Target};
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz};
 
 fn to_node(row: NodeRow) -> Node {
     Node {
@@ -82,6 +83,7 @@ fn validate_address(errors: &mut ValidationErrors, address: Option<&Address>) {
 
 /// Creates a node under an existing one.
 pub async fn create(store: &Store, ctx: &Ctx, request: NewNode) -> Result<Node> {
+    authz::require_on_node(ctx, Capability::OrgManage, request.parent_id)?;
     let mut errors = ValidationErrors::new();
     let name = errors.check(org::node_name(&request.name));
     validate_address(&mut errors, request.address.as_ref());
@@ -140,6 +142,10 @@ pub async fn update(
     if_match: Option<i64>,
     patch: NodePatch,
 ) -> Result<Node> {
+    authz::require_on_node(ctx, Capability::OrgManage, id)?;
+    if let Some(parent) = patch.parent_id {
+        authz::require_on_node(ctx, Capability::OrgManage, parent)?;
+    }
     let mut errors = ValidationErrors::new();
     let new_name = patch
         .name
@@ -281,6 +287,7 @@ async fn new_kind(
 /// Deletes a node (soft: it stays in the audit trail). Refused for the root, and while
 /// children exist or users are placed there.
 pub async fn delete(store: &Store, ctx: &Ctx, id: NodeId, if_match: Option<i64>) -> Result<()> {
+    authz::require_on_node(ctx, Capability::OrgManage, id)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let node = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, node.version, "node")?;

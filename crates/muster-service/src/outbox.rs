@@ -26,7 +26,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::paging::PageRequest;
-use crate::{Ctx, Result};
+use crate::{Ctx, Result, authz};
+use muster_domain::access::Capability;
 
 /// Category of messages about a user's account (welcome, sign-in details).
 pub const CATEGORY_ACCOUNT: &str = "account";
@@ -280,6 +281,7 @@ pub async fn list(
     page: &PageRequest,
     query: &OutboxQuery,
 ) -> Result<Page<OutboxMessage>> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let filter = query.parse()?;
     let after = page
         .after::<(DateTime<Utc>, Uuid)>()?

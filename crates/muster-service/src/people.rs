@@ -4,6 +4,7 @@
 //! else is not found. Changing them is audited on the user's trail (the event's subject is
 //! the user) but does not touch the user record itself: its version does not move.
 
+use muster_domain::access::Capability;
 use muster_domain::paging::Page;
 use muster_domain::people::{
     self as rules, Barcode, EmergencyContact, EmergencyContactPatch, NewBarcode,
@@ -18,7 +19,7 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz, settings};
 
 fn to_contact(row: ContactRow) -> EmergencyContact {
     EmergencyContact {
@@ -70,6 +71,36 @@ async fn contact_in(
         .ok_or(ServiceError::NotFound("emergency contact"))
 }
 
+/// Emergency contacts and barcodes are read by the user themself and by those whose
+/// `users.view` reaches them.
+fn may_read(ctx: &Ctx, user: UserId) -> Result<()> {
+    if authz::is_self(ctx, user) {
+        return Ok(());
+    }
+    authz::require_on_user(ctx, Capability::UsersView, user)
+}
+
+/// Emergency contacts are changed by the user themself when the organization lets
+/// employees keep their own (the `emergency_contacts` self-service field), and by those
+/// whose `users.edit` reaches them (with the multi-location confirmation).
+async fn may_change_contacts(store: &Store, ctx: &Ctx, user: UserId) -> Result<()> {
+    if authz::is_self(ctx, user)
+        && settings::get(store, ctx)
+            .await?
+            .allows_self_service("emergency_contacts")
+    {
+        return Ok(());
+    }
+    may_change_account(ctx, user)
+}
+
+/// Account details such as barcodes are changed by those whose `users.edit` reaches the
+/// user (with the multi-location confirmation).
+fn may_change_account(ctx: &Ctx, user: UserId) -> Result<()> {
+    authz::require_on_user(ctx, Capability::UsersEdit, user)?;
+    authz::require_confirmed(ctx, user)
+}
+
 /// One page of a user's emergency contacts, in call order (priority, then name).
 pub async fn list_contacts(
     store: &Store,
@@ -77,6 +108,7 @@ pub async fn list_contacts(
     user: UserId,
     page: &PageRequest,
 ) -> Result<Page<EmergencyContact>> {
+    may_read(ctx, user)?;
     let after = page.after::<(i64, String, Uuid)>()?;
     live_user(store, ctx, user).await?;
     let rows = store_contacts::list(store, ctx.org, user, after, page.fetch_limit()).await?;
@@ -96,6 +128,7 @@ pub async fn get_contact(
     user: UserId,
     id: ContactId,
 ) -> Result<EmergencyContact> {
+    may_read(ctx, user)?;
     live_user(store, ctx, user).await?;
     store_contacts::get(store, ctx.org, user, id)
         .await?
@@ -133,6 +166,7 @@ pub async fn create_contact(
     user: UserId,
     request: NewEmergencyContact,
 ) -> Result<EmergencyContact> {
+    may_change_contacts(store, ctx, user).await?;
     let mut errors = ValidationErrors::new();
     let name = errors.check(rules::contact_name(&request.name));
     let relationship = errors.check(rules::relationship(request.relationship.as_deref()));
@@ -183,6 +217,7 @@ pub async fn update_contact(
     if_match: Option<i64>,
     patch: EmergencyContactPatch,
 ) -> Result<EmergencyContact> {
+    may_change_contacts(store, ctx, user).await?;
     let mut errors = ValidationErrors::new();
     let name = patch
         .name
@@ -259,6 +294,7 @@ pub async fn delete_contact(
     id: ContactId,
     if_match: Option<i64>,
 ) -> Result<()> {
+    may_change_contacts(store, ctx, user).await?;
     let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     let contact = contact_in(&mut tx, ctx, user, id).await?;
@@ -285,6 +321,7 @@ pub async fn list_barcodes(
     user: UserId,
     page: &PageRequest,
 ) -> Result<Page<Barcode>> {
+    may_read(ctx, user)?;
     let after = page.after::<String>()?;
     live_user(store, ctx, user).await?;
     let rows = store_barcodes::list(store, ctx.org, user, after, page.fetch_limit()).await?;
@@ -310,6 +347,7 @@ pub async fn add_barcode(
     user: UserId,
     request: NewBarcode,
 ) -> Result<Barcode> {
+    may_change_account(ctx, user)?;
     let code = rules::barcode(&request.code)
         .map_err(|e| ServiceError::from(ValidationErrors::single(e.field, e.message)))?;
 
@@ -343,6 +381,7 @@ pub async fn add_barcode(
 /// Takes a barcode away from a user. The row is removed, so the code can be given out
 /// again; the audit event keeps who held it and since when.
 pub async fn delete_barcode(store: &Store, ctx: &Ctx, user: UserId, code: &str) -> Result<()> {
+    may_change_account(ctx, user)?;
     let mut tx = store.begin_in(ctx.org).await?;
     live_user_in(&mut tx, ctx, user).await?;
     let barcode = match store_barcodes::get_tx(&mut tx, ctx.org, code).await? {

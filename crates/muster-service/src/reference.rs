@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz};
+use muster_domain::access::Capability;
 
 /// The singular noun of an entry of `list`, for messages and audit targets.
 const fn noun(list: ReferenceList) -> &'static str {
@@ -128,6 +129,7 @@ pub async fn create(
     list: ReferenceList,
     request: NewReferenceItem,
 ) -> Result<ReferenceItem> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let mut errors = ValidationErrors::new();
     let name = if let Some(raw) = &request.name {
         errors.check(domain::item_name(raw))
@@ -203,6 +205,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: ReferenceItemPatch,
 ) -> Result<ReferenceItem> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let mut errors = ValidationErrors::new();
     let new_name = match &patch.name {
         None => None,
@@ -271,6 +274,7 @@ pub async fn delete(
     id: Uuid,
     if_match: Option<i64>,
 ) -> Result<()> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let item = get_in(&mut tx, ctx, list, id).await?;
     check_version(if_match, item.version, noun(list))?;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use muster_access::{ModuleGrantFacts, RoleFacts};
 use muster_domain::access::Capability;
 use muster_domain::modules::{self as domain_modules, Grants, Module};
 use muster_domain::paging::Page;
@@ -20,7 +21,7 @@ use crate::audit::{self, Changes, Target};
 use crate::modules::{definitions, definitions_tx};
 use crate::nodes::check_version;
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz};
 
 /// The API's view of a stored role: every module's grant, and the preset it still
 /// matches.
@@ -189,8 +190,22 @@ struct State<'a> {
     defs: &'a [Module],
 }
 
+/// No escalation: the caller must hold everything the role would grant.
+fn definable(ctx: &Ctx, id: RoleId, state: &State<'_>) -> Result<()> {
+    authz::require_definable(
+        ctx,
+        &RoleFacts {
+            id,
+            name: state.name.to_owned(),
+            capabilities: state.capabilities.to_vec(),
+            modules: ModuleGrantFacts::from_grants(state.grants, state.defs),
+        },
+    )
+}
+
 /// Creates a role. With a preset and no modules, the preset computes the grants.
 pub async fn create(store: &Store, ctx: &Ctx, request: NewRole) -> Result<Role> {
+    authz::require_org_wide(ctx, Capability::RolesManage)?;
     let mut errors = ValidationErrors::new();
     let name = errors.check(domain::role_name(&request.name));
     let capabilities = checked_capabilities(&mut errors, &request.capabilities);
@@ -218,6 +233,7 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewRole) -> Result<Role> 
         grants: &grants,
         defs: &defs,
     };
+    definable(ctx, id, &state)?;
     write(&mut tx, ctx, id, None, &state).await?;
     store_roles::set_kinds(&mut tx, id, &kinds).await?;
     let role = get_in(&mut tx, ctx, id, &defs).await?.role;
@@ -244,6 +260,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: RolePatch,
 ) -> Result<Role> {
+    authz::require_org_wide(ctx, Capability::RolesManage)?;
     let mut errors = ValidationErrors::new();
     let new_name = patch
         .name
@@ -310,6 +327,10 @@ pub async fn update(
         grants: &grants,
         defs: &defs,
     };
+    // Renaming a role or changing where it is assignable grants nothing new.
+    if capabilities != before.capabilities || grants != before.modules {
+        definable(ctx, id, &state)?;
+    }
     if !write(&mut tx, ctx, id, Some(before.version), &state).await? {
         return Err(ServiceError::Stale("role"));
     }
@@ -345,6 +366,7 @@ pub async fn enable_all(
     id: RoleId,
     if_match: Option<i64>,
 ) -> Result<Role> {
+    authz::require_org_wide(ctx, Capability::RolesManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let defs = definitions_tx(&mut tx, ctx.org).await?;
     let before = get_in(&mut tx, ctx, id, &defs).await?.role;
@@ -357,6 +379,7 @@ pub async fn enable_all(
         grants: &grants,
         defs: &defs,
     };
+    definable(ctx, id, &state)?;
     if !write(&mut tx, ctx, id, Some(before.version), &state).await? {
         return Err(ServiceError::Stale("role"));
     }
@@ -369,6 +392,7 @@ pub async fn enable_all(
 /// Deletes a role (soft: it stays in the audit trail). Refused while any placement of a
 /// user who is not deleted gives it.
 pub async fn delete(store: &Store, ctx: &Ctx, id: RoleId, if_match: Option<i64>) -> Result<()> {
+    authz::require_org_wide(ctx, Capability::RolesManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let defs = definitions_tx(&mut tx, ctx.org).await?;
     let role = get_in(&mut tx, ctx, id, &defs).await?.role;

@@ -8,22 +8,19 @@
 //! case. Use is written back at most once per [`TOUCH_INTERVAL`] — for sessions and API
 //! tokens alike — so that a busy client does not cost a write per request.
 
-use std::collections::BTreeSet;
-
 use chrono::TimeDelta;
 use muster_domain::access::Capability;
 use muster_domain::auth::{CurrentLocation, Me};
-use muster_domain::user::User;
 use muster_domain::{NodeId, OrgId, TokenId, UserId, ValidationErrors};
-use muster_store::{
-    DbTime, Store, sessions as store_sessions, sign_in as store_sign_in, tokens as store_tokens,
-};
+use muster_store::{DbTime, Store, sessions as store_sessions, tokens as store_tokens};
 use rand::RngExt;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::access::AccessCache;
 use crate::auth::AuthError;
+use crate::authz::{self, Principal};
 use crate::context::Actor;
 use crate::{Ctx, Result, tokens, users};
 
@@ -185,57 +182,57 @@ pub async fn logout(store: &Store, ctx: &Ctx, auth: &Authenticated) -> Result<()
     Ok(())
 }
 
-/// The administrative capabilities `user` holds: all of them for an organization
-/// administrator, else the union of the roles of their placements in force today; through
-/// an API token, only those the token carries as well. In declaration order.
-pub async fn capabilities(
+/// The principal of an authenticated caller (see [`crate::authz`]), decided on the
+/// organization's current access index: the session's chosen location while it is still
+/// valid, else the default placement's node; a token's capability limit. `None` when the
+/// user has no placement the index knows.
+pub async fn principal(
     store: &Store,
-    ctx: &Ctx,
-    user: &User,
+    cache: &AccessCache,
     auth: &Authenticated,
-) -> Result<Vec<Capability>> {
-    let mut held: BTreeSet<Capability> = if user.is_org_admin {
-        Capability::ALL.iter().copied().collect()
-    } else {
-        let today = ctx.now.get().date_naive();
-        store_sign_in::placement_capabilities(store, ctx.org, user.id, today)
-            .await?
-            .into_iter()
-            .flat_map(|list| list.0)
-            .filter_map(|c| c.parse().ok())
-            .collect()
+    now: DbTime,
+) -> Result<Option<Principal>> {
+    let index = cache.index(store, auth.org).await?;
+    let (chosen, limit) = match &auth.credential {
+        Credential::Session { current_node, .. } => (*current_node, None),
+        Credential::Token { capabilities, .. } => (None, Some(capabilities.clone())),
     };
-    if let Credential::Token { capabilities, .. } = &auth.credential {
-        held.retain(|c| capabilities.contains(c));
-    }
-    Ok(Capability::ALL
-        .iter()
-        .copied()
-        .filter(|c| held.contains(c))
-        .collect())
+    Ok(Principal::resolve(
+        index,
+        auth.user,
+        chosen,
+        limit,
+        now.get().date_naive(),
+    ))
+}
+
+/// The administrative capabilities the caller holds where they work now: all of them
+/// for an organization administrator, else those of their placements in force at their
+/// current location or above it; through an API token, only those the token carries as
+/// well. In declaration order. Muster itself holds all.
+#[must_use]
+pub fn capabilities(ctx: &Ctx) -> Vec<Capability> {
+    let Some(p) = ctx.principal.as_deref() else {
+        return Capability::ALL.to_vec();
+    };
+    p.index
+        .capabilities_at(p.user, p.current, p.today)
+        .into_iter()
+        .filter(|c| {
+            p.token_capabilities
+                .as_ref()
+                .is_none_or(|limit| limit.contains(c))
+        })
+        .collect()
 }
 
 /// `GET /me`: the caller's profile, current location and capabilities.
 pub async fn me(store: &Store, ctx: &Ctx, auth: &Authenticated) -> Result<Me> {
     let user = users::get(store, ctx, auth.user).await?;
-    let capabilities = capabilities(store, ctx, &user, auth).await?;
-    let chosen = match &auth.credential {
-        Credential::Session {
-            current_node: Some(node),
-            ..
-        } => {
-            // The choice stands while the node is still within the user's placements.
-            store_sessions::node_within_placements(store, ctx.org, user.id, *node)
-                .await?
-                .unwrap_or(false)
-                .then_some(*node)
-        }
-        _ => None,
-    };
     Ok(Me {
-        current_node_id: chosen.or(user.default_node_id),
+        current_node_id: authz::current_location(ctx).or(user.default_node_id),
         is_org_admin: user.is_org_admin,
-        capabilities,
+        capabilities: capabilities(ctx),
         user,
     })
 }

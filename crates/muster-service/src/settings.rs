@@ -19,7 +19,8 @@ use serde_json::{Map, Value};
 
 use crate::audit::{self, Changes, Target};
 use crate::nodes::check_version;
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, authz};
+use muster_domain::access::Capability;
 
 /// Longest part of an address accepted.
 const ADDRESS_PART_MAX: usize = 200;
@@ -294,6 +295,7 @@ pub async fn update(
     if_match: Option<i64>,
     patch: SettingsPatch,
 ) -> Result<Settings> {
+    authz::require_org_wide(ctx, Capability::OrgManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let row = store_settings::get_tx(&mut tx, ctx.org)
         .await?

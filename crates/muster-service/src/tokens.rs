@@ -19,7 +19,7 @@ use crate::audit::{self, Changes, Target};
 use crate::auth::AuthError;
 use crate::paging::PageRequest;
 use crate::sessions::{self, Authenticated, Credential};
-use crate::{Ctx, Result, users};
+use crate::{Ctx, Result, authz};
 
 /// Prefix of every token secret, so that leaked tokens are easy to recognise and scan for.
 pub const PREFIX: &str = "mst_";
@@ -94,11 +94,32 @@ fn to_token(row: TokenListRow) -> ApiToken {
     }
 }
 
-/// The organization's tokens, newest first (revoked ones included), never with secrets.
+/// Whose tokens the caller manages: everyone's for organization administrators (and
+/// Muster itself), else their own. Needs `tokens.manage`.
+fn managed_owner(ctx: &Ctx) -> Result<Option<UserId>> {
+    let Some(current) = authz::current_location(ctx) else {
+        return Ok(None);
+    };
+    authz::require(
+        ctx,
+        Capability::TokensManage,
+        muster_access::Target::Node(current),
+    )?;
+    Ok(if authz::is_org_admin(ctx) {
+        None
+    } else {
+        ctx.actor.user()
+    })
+}
+
+/// The tokens the caller manages, newest first (revoked ones included), never with
+/// secrets: every token of the organization for an organization administrator, else
+/// the caller's own.
 pub async fn list(store: &Store, ctx: &Ctx, page: &PageRequest) -> Result<Page<ApiToken>> {
+    let owner = managed_owner(ctx)?;
     let after = page.after::<Uuid>()?;
-    let rows = store_tokens::list(store, ctx.org, after, page.fetch_limit()).await?;
-    let total = store_tokens::count(store, ctx.org).await?;
+    let rows = store_tokens::list(store, ctx.org, owner, after, page.fetch_limit()).await?;
+    let total = store_tokens::count(store, ctx.org, owner).await?;
     Ok(page.page(rows, total, |r| r.id, to_token))
 }
 
@@ -127,10 +148,10 @@ pub async fn create(
     request: NewApiToken,
 ) -> Result<CreatedApiToken, AuthError> {
     check_may_manage(auth)?;
+    managed_owner(ctx)?;
     let mut errors = ValidationErrors::new();
     let name = errors.check(text("name", &request.name, NAME_MAX));
-    let user = users::get(store, ctx, auth.user).await?;
-    let held = sessions::capabilities(store, ctx, &user, auth).await?;
+    let held = sessions::capabilities(ctx);
     let mut capabilities: Vec<Capability> = Vec::new();
     for (i, capability) in request.capabilities.iter().enumerate() {
         if !held.contains(capability) {
@@ -199,9 +220,11 @@ pub async fn revoke(
     id: TokenId,
 ) -> Result<(), AuthError> {
     check_may_manage(auth)?;
+    let owner = managed_owner(ctx)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let row = store_tokens::get_tx(&mut tx, ctx.org, id)
         .await?
+        .filter(|row| owner.is_none_or(|o| o.as_uuid() == row.user_id))
         .ok_or(crate::ServiceError::NotFound("token"))?;
     if store_tokens::revoke(&mut tx, ctx.org, id, ctx.now).await? {
         let before = to_token(row);

@@ -10,6 +10,9 @@
 
 use std::collections::BTreeSet;
 
+use muster_access::Target as AccessTarget;
+use muster_domain::access::Capability;
+use muster_domain::hierarchy::{Access, Section};
 use muster_domain::org::Address;
 use muster_domain::paging::Page;
 use muster_domain::user::{
@@ -34,7 +37,7 @@ use crate::nodes::check_version;
 use crate::organizations::MIN_PASSWORD_LENGTH;
 use crate::outbox::{self, Queued};
 use crate::paging::PageRequest;
-use crate::{Ctx, Result, ServiceError, password_policy, passwords};
+use crate::{Ctx, Result, ServiceError, authz, password_policy, passwords, settings};
 
 /// Longest password accepted (hashing cost grows with length).
 pub const PASSWORD_MAX: usize = 256;
@@ -101,11 +104,11 @@ fn to_user(row: UserRow, placements: Vec<PlacementRow>, specialties: Vec<Uuid>) 
             .into_iter()
             .map(ReferenceItemId::from_uuid)
             .collect(),
-        demographics: du::Demographics {
+        demographics: Some(du::Demographics {
             date_of_birth: row.date_of_birth,
             gender: row.gender,
             fields: row.demographics.0,
-        },
+        }),
         preferences: row.preferences.0,
         // INVARIANT: the schema's CHECK constraints (and every writer) keep these valid.
         directory_access: row
@@ -132,15 +135,32 @@ fn to_user(row: UserRow, placements: Vec<PlacementRow>, specialties: Vec<Uuid>) 
     }
 }
 
-/// A user's full profile. Deleted users are not found.
+/// A user's profile as the caller may see it (DESIGN.md §2.4): not found unless the
+/// caller can open it; without the sections they may not view and, unless `users.view`
+/// reaches the user (or it is their own), without private phone numbers. Deleted users
+/// are not found.
 pub async fn get(store: &Store, ctx: &Ctx, id: UserId) -> Result<User> {
+    authz::require_visible(ctx, id)?;
     let row = store_users::get(store, ctx.org, id)
         .await?
         .filter(|r| r.status != UserStatus::Deleted.as_str())
         .ok_or(ServiceError::NotFound("user"))?;
     let placements = people::placements(store, id).await?;
     let specialties = store_users::specialties(store, id).await?;
-    Ok(to_user(row, placements, specialties).user)
+    Ok(redacted(ctx, to_user(row, placements, specialties).user))
+}
+
+/// `user` without what the caller may not see of it.
+fn redacted(ctx: &Ctx, mut user: User) -> User {
+    if !authz::can_section(ctx, user.id, Section::Demographics, Access::View) {
+        user.demographics = None;
+    }
+    if !authz::is_self(ctx, user.id)
+        && !authz::can(ctx, Capability::UsersView, AccessTarget::User(user.id))
+    {
+        user.phones.retain(|p| !p.private);
+    }
+    user
 }
 
 /// The user `id` of the caller's organization (of any status), read inside `tx`.
@@ -231,7 +251,7 @@ fn clean_profile(errors: &mut ValidationErrors, mut u: User) -> User {
             }
         }
     }
-    u.demographics = u.demographics.validate(errors);
+    u.demographics = u.demographics.map(|d| d.validate(errors));
     u.preferences = u.preferences.validate(errors);
     if u.specialties.len() > du::ITEM_LIST_MAX {
         errors.push(
@@ -431,9 +451,27 @@ fn secret_changes(mut changes: Changes, credentials: &Credentials, had: (bool, b
 // ---------------------------------------------------------------------------------------
 // Create
 
+/// Who may create this user: `users.create` over the node of every placement asked
+/// for, each role given without escalation; only an organization administrator makes
+/// another one.
+fn may_create(ctx: &Ctx, request: &CreateUser) -> Result<()> {
+    if let Some(current) = authz::current_location(ctx) {
+        authz::require(ctx, Capability::UsersCreate, AccessTarget::Node(current))?;
+    }
+    for p in &request.placements {
+        authz::require_on_node(ctx, Capability::UsersCreate, p.node_id)?;
+        authz::require_grant(ctx, p.role_id, p.node_id)?;
+    }
+    if request.is_org_admin {
+        authz::require_org_admin(ctx)?;
+    }
+    Ok(())
+}
+
 /// Creates a user with their placements. For `password` users without a password a random
 /// one is generated and must be changed at first sign-in; it is never returned.
 pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<User> {
+    may_create(ctx, &request)?;
     let min_length = password_min_length(store, ctx).await?;
     let mut errors = ValidationErrors::new();
     let must_change_password = request.must_change_password;
@@ -562,7 +600,7 @@ fn draft_user(ctx: &Ctx, request: CreateUser) -> (User, Vec<NewPlacement>, Reque
         reports_to_id: request.reports_to_id,
         payroll_id: request.payroll_id,
         specialties: request.specialties,
-        demographics: request.demographics,
+        demographics: Some(request.demographics),
         preferences: request.preferences,
         directory_access: request
             .directory_access
@@ -728,6 +766,95 @@ fn not_assignable(field: &str) -> ServiceError {
 // ---------------------------------------------------------------------------------------
 // Update
 
+/// Fields that decide what a user may do or see: nobody changes their own (an
+/// administrator cannot raise their own access), except where the organization lets
+/// employees choose them (`directory_access`, `can_sms` as self-service fields).
+const ACCESS_FIELDS: &[&str] = &[
+    "is_org_admin",
+    "login_kind",
+    "command_group_id",
+    "directory_access",
+    "can_sms",
+    "status",
+];
+
+/// Who may make this change to `before` (giving `after`): the user themself for the
+/// fields the organization lets employees change; else `users.edit` over the user (with
+/// the multi-location confirmation), plus the demographics `edit` privilege for
+/// demographics, `users.lifecycle` to switch the login kind, `users.reset_password` to set
+/// a password or PIN, and organization administrators alone for the administrator flag.
+async fn may_update(
+    store: &Store,
+    ctx: &Ctx,
+    before: &User,
+    after: &User,
+    patch: &UserPatch,
+    (password, pin): (&Option<Secret>, &Option<Secret>),
+) -> Result<()> {
+    let id = before.id;
+    let diff = Changes::diff(&audited(before), &audited(after));
+    let mut changed: Vec<&str> = diff.fields().collect();
+    if password.is_some() {
+        changed.push("password");
+    }
+    if pin.is_some() {
+        changed.push("pin");
+    }
+    if patch.must_change_password.is_some() && !changed.contains(&"must_change_password") {
+        changed.push("must_change_password");
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let own = authz::is_self(ctx, id);
+    if own {
+        let settings = settings::get(store, ctx).await?;
+        // Their own profile: what the organization lets employees change; with
+        // `users.edit` over themself, also the fields that decide nothing about access;
+        // an organization administrator anything but the administrator flag.
+        let edits_self = authz::can(ctx, Capability::UsersEdit, AccessTarget::User(id));
+        let refused: Vec<&str> = changed
+            .iter()
+            .copied()
+            .filter(|f| {
+                let allowed = settings.allows_self_service(f)
+                    || (authz::is_org_admin(ctx) && *f != "is_org_admin")
+                    || (edits_self
+                        && !ACCESS_FIELDS.contains(f)
+                        && !matches!(*f, "password" | "pin" | "must_change_password"));
+                !allowed
+            })
+            .collect();
+        if refused.is_empty() {
+            return Ok(());
+        }
+        return Err(ServiceError::Forbidden(format!(
+            "you may not change {} on your own profile{}",
+            refused.join(", "),
+            if refused.contains(&"password") {
+                " (change your password with POST /auth/password)"
+            } else {
+                ""
+            }
+        )));
+    }
+    authz::require_on_user(ctx, Capability::UsersEdit, id)?;
+    for field in &changed {
+        match *field {
+            "demographics" => {
+                authz::require_section(ctx, id, Section::Demographics, Access::Edit)?;
+            }
+            "login_kind" => authz::require_on_user(ctx, Capability::UsersLifecycle, id)?,
+            "password" | "pin" | "must_change_password" => {
+                authz::require_on_user(ctx, Capability::UsersResetPassword, id)?;
+            }
+            "is_org_admin" => authz::require_org_admin(ctx)?,
+            _ => {}
+        }
+    }
+    authz::require_confirmed(ctx, id)
+}
+
 /// Applies a merge patch to a user's profile. Renaming the login keeps the old one
 /// reserved; switching the login kind to `none` removes the password and PIN.
 pub async fn update(
@@ -846,7 +973,7 @@ fn apply_patch(u: &mut User, p: &UserPatch) {
         u.specialties = s.clone().unwrap_or_default();
     }
     if let Some(d) = &p.demographics {
-        u.demographics.apply(d.clone());
+        u.demographics.get_or_insert_default().apply(d.clone());
     }
     if let Some(prefs) = &p.preferences {
         u.preferences.apply(prefs.clone());
@@ -889,6 +1016,7 @@ async fn prepare_update(
     let mut draft = current.clone();
     apply_patch(&mut draft, &patch);
     let draft = clean_profile(&mut errors, draft);
+    may_update(store, ctx, &current, &draft, &patch, (&password, &pin)).await?;
     if let Some(p) = &password {
         if draft.login_kind == LoginKind::Password {
             check_password(&mut errors, p, min_length, &draft);
@@ -1067,6 +1195,8 @@ pub async fn transition(
         }
     }
     errors.into_result()?;
+    authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
+    authz::require_confirmed(ctx, id)?;
 
     let mut tx = store.begin_in(ctx.org).await?;
     let loaded = load_any(&mut tx, ctx, id).await?;
@@ -1164,6 +1294,8 @@ pub async fn reset_password(
 ) -> Result<(Vec<Queued>, i64)> {
     // Refuse what can be refused before paying for the hash, and hash outside the
     // transaction so that it is not held open meanwhile.
+    authz::require_on_user(ctx, Capability::UsersResetPassword, id)?;
+    authz::require_confirmed(ctx, id)?;
     let current = get(store, ctx, id).await?;
     check_version(if_match, current.version, "user")?;
     check_resettable(&current)?;
@@ -1357,14 +1489,34 @@ fn to_summary(row: UserListRow) -> UserSummary {
     }
 }
 
-/// One page of the organization's users matching `filter`, with the total it matches.
-/// Deleted users are never listed.
+/// One page of the users the caller may see (DESIGN.md §2.4) matching `filter`, with
+/// the total it matches; the access filter is part of the query, so the total counts
+/// only them. Deleted users are never listed.
 pub async fn list(
     store: &Store,
     ctx: &Ctx,
-    mut filter: UserFilter,
+    filter: UserFilter,
     page: &PageRequest,
 ) -> Result<Page<UserSummary>> {
+    let scope = authz::user_scope(ctx).map(|s| store_users::Scope {
+        own: s.own.as_uuid(),
+        within: s.within.map(|n| n.as_uuid()),
+        groups: s.groups.iter().map(|g| g.as_uuid()).collect(),
+        nodes: Vec::new(),
+    });
+    list_within(store, ctx, filter, scope.as_ref(), page, to_summary).await
+}
+
+/// One page of the users matching `filter` within `scope` (`None`: everyone), each
+/// turned into `T`.
+pub(crate) async fn list_within<T>(
+    store: &Store,
+    ctx: &Ctx,
+    mut filter: UserFilter,
+    scope: Option<&store_users::Scope>,
+    page: &PageRequest,
+    item: impl FnMut(UserListRow) -> T,
+) -> Result<Page<T>> {
     let mut errors = ValidationErrors::new();
     filter.q = filter
         .q
@@ -1393,10 +1545,17 @@ pub async fn list(
         Some(cursor) => Some(after_of(&filter, cursor)?),
         None => None,
     };
-    let rows =
-        store_users::list(store, ctx.org, &filter, after.as_ref(), page.fetch_limit()).await?;
-    let total = store_users::count(store, ctx.org, &filter).await?;
-    Ok(page.page(rows, total, |r| cursor_of(&filter, r), to_summary))
+    let rows = store_users::list(
+        store,
+        ctx.org,
+        &filter,
+        scope,
+        after.as_ref(),
+        page.fetch_limit(),
+    )
+    .await?;
+    let total = store_users::count(store, ctx.org, &filter, scope).await?;
+    Ok(page.page(rows, total, |r| cursor_of(&filter, r), item))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1435,6 +1594,10 @@ pub async fn add_placement(
     {
         return Err(ValidationErrors::single("ends_on", "must not be before starts_on").into());
     }
+    authz::require_visible(ctx, id)?;
+    authz::require_on_node(ctx, Capability::PlacementsAdd, request.node_id)?;
+    authz::require_grant(ctx, request.role_id, request.node_id)?;
+    authz::require_confirmed(ctx, id)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
@@ -1494,6 +1657,32 @@ async fn check_role(tx: &mut Tx, ctx: &Ctx, role: RoleId, node: NodeId, field: &
     }
 }
 
+/// Who may change the placement at `node`: it must lie within the caller's current
+/// location; a new role needs `placements.edit_role` (dates too: they decide when the role
+/// is in force), a move `placements.edit_location` at both ends, and whatever role the
+/// placement ends up with at its node must be one the caller could give there.
+fn may_change_placement(ctx: &Ctx, id: UserId, node: NodeId, patch: &PlacementPatch) -> Result<()> {
+    authz::require_visible(ctx, id)?;
+    authz::require_placement_editable(ctx, node)?;
+    let new_node = patch.node_id.unwrap_or(node);
+    if patch.role_id.is_some() || patch.starts_on.is_some() || patch.ends_on.is_some() {
+        authz::require_on_node(ctx, Capability::PlacementsEditRole, node)?;
+    }
+    if new_node != node {
+        authz::require_on_node(ctx, Capability::PlacementsEditLocation, node)?;
+        authz::require_on_node(ctx, Capability::PlacementsEditLocation, new_node)?;
+    }
+    if let Some(p) = ctx.principal.as_deref() {
+        let role = patch.role_id.or_else(|| p.index.role_at(id, node));
+        if let Some(role) = role
+            && (new_node != node || patch.role_id.is_some())
+        {
+            authz::require_grant(ctx, role, new_node)?;
+        }
+    }
+    authz::require_confirmed(ctx, id)
+}
+
 /// Changes a placement's role or dates, or moves it to another node. Returns it and the
 /// user's new version.
 pub async fn update_placement(
@@ -1504,6 +1693,7 @@ pub async fn update_placement(
     if_match: Option<i64>,
     patch: PlacementPatch,
 ) -> Result<(Placement, i64)> {
+    may_change_placement(ctx, id, node, &patch)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
@@ -1580,6 +1770,10 @@ pub async fn delete_placement(
     node: NodeId,
     if_match: Option<i64>,
 ) -> Result<()> {
+    authz::require_visible(ctx, id)?;
+    authz::require_placement_editable(ctx, node)?;
+    authz::require_on_node(ctx, Capability::PlacementsDelete, node)?;
+    authz::require_confirmed(ctx, id)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
@@ -1621,6 +1815,10 @@ pub async fn set_default_placement(
     if_match: Option<i64>,
     request: DefaultPlacement,
 ) -> Result<(Vec<Placement>, i64)> {
+    authz::require_visible(ctx, id)?;
+    authz::require_placement_editable(ctx, request.node_id)?;
+    authz::require_on_node(ctx, Capability::PlacementsSetDefault, request.node_id)?;
+    authz::require_confirmed(ctx, id)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;

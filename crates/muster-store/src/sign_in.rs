@@ -2,7 +2,6 @@
 //! locking out and releasing, changing one's password, and the record of every attempt.
 
 use muster_domain::{OrgId, UserId};
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::on_conn;
@@ -197,26 +196,6 @@ pub async fn set_password(
     .await
     .map(|r| r.rows_affected()))?;
     Ok(rows == 1)
-}
-
-/// The capability lists of the roles of `user`'s placements in force on `today`.
-pub async fn placement_capabilities(
-    store: &Store,
-    org: OrgId,
-    user: UserId,
-    today: chrono::NaiveDate,
-) -> Result<Vec<Json<Vec<String>>>> {
-    Ok(on_conn!(store store, c => sqlx::query_scalar(
-        "SELECT r.capabilities FROM placements p JOIN roles r ON r.id = p.role_id
-         WHERE p.org_id = $1 AND p.user_id = $2 AND r.deleted_at IS NULL
-           AND (p.starts_on IS NULL OR p.starts_on <= $3)
-           AND (p.ends_on IS NULL OR p.ends_on >= $3)",
-    )
-    .bind(org.as_uuid())
-    .bind(user.as_uuid())
-    .bind(today)
-    .fetch_all(c)
-    .await)?)
 }
 
 /// A sign-in attempt to record.

@@ -109,27 +109,32 @@ const LIST: &str =
 pub async fn list(
     store: &Store,
     org: OrgId,
+    owner: Option<UserId>,
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<TokenListRow>> {
-    let sql =
-        format!("{LIST} WHERE org_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3");
+    let sql = format!(
+        "{LIST} WHERE org_id = $1 AND ($2 IS NULL OR id < $2) AND ($4 IS NULL OR user_id = $4)
+         ORDER BY id DESC LIMIT $3"
+    );
     Ok(
         on_conn!(store store, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(org.as_uuid())
         .bind(after)
         .bind(limit)
+        .bind(owner.map(|u| u.as_uuid()))
         .fetch_all(c)
         .await)?,
     )
 }
 
-/// How many tokens `org` has (revoked ones included).
-pub async fn count(store: &Store, org: OrgId) -> Result<i64> {
+/// How many tokens `org` has (revoked ones included), of `owner` only if given.
+pub async fn count(store: &Store, org: OrgId, owner: Option<UserId>) -> Result<i64> {
     Ok(on_conn!(store store, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM api_tokens WHERE org_id = $1",
+        "SELECT COUNT(*) FROM api_tokens WHERE org_id = $1 AND ($2 IS NULL OR user_id = $2)",
     )
     .bind(org.as_uuid())
+    .bind(owner.map(|u| u.as_uuid()))
     .fetch_one(c)
     .await)?)
 }

@@ -50,9 +50,14 @@ macro_rules! bind_profile {
             .bind(u.recruited_by_id.map(|i| i.as_uuid()))
             .bind(u.reports_to_id.map(|i| i.as_uuid()))
             .bind(u.payroll_id.clone())
-            .bind(u.demographics.date_of_birth)
-            .bind(u.demographics.gender.clone())
-            .bind(Json(u.demographics.fields.clone()))
+            .bind(u.demographics.as_ref().and_then(|d| d.date_of_birth))
+            .bind(u.demographics.as_ref().and_then(|d| d.gender.clone()))
+            .bind(Json(
+                u.demographics
+                    .as_ref()
+                    .map(|d| d.fields.clone())
+                    .unwrap_or_default(),
+            ))
             .bind(Json(u.preferences.clone()))
             .bind(u.directory_access.as_str())
             .bind(u.can_sms)
@@ -534,16 +539,32 @@ const DEFAULT_PLACEMENT_JOINS: &str = " FROM users u
      LEFT JOIN nodes dn ON dn.id = dp.node_id
      LEFT JOIN roles dr ON dr.id = dp.role_id";
 
+/// Whom a caller's lists may show (the access filter, applied inside the query): the
+/// caller, users with a placement at `within` or below it, and members of `groups`.
+/// `None` in the list functions means everyone.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// The caller.
+    pub own: Uuid,
+    /// A node whose subtree's placements make users visible.
+    pub within: Option<Uuid>,
+    /// Command groups whose members are visible.
+    pub groups: Vec<Uuid>,
+    /// Nodes whose placed users are visible (the placement at the node itself).
+    pub nodes: Vec<Uuid>,
+}
+
 /// One page of `org`'s users matching `filter`, in its order, after `after`.
 pub async fn list(
     store: &Store,
     org: OrgId,
     filter: &UserFilter,
+    scope: Option<&Scope>,
     after: Option<&After>,
     limit: i64,
 ) -> Result<Vec<UserListRow>> {
     let mut sql = Sql::new(org);
-    node_subtree(&mut sql, filter);
+    subtrees(&mut sql, filter, scope);
     sql.push(LIST_COLUMNS);
     let keys = text_keys(filter.sort);
     for (i, name) in ["k1", "k2"].iter().enumerate() {
@@ -555,6 +576,7 @@ pub async fn list(
     }
     sql.push(DEFAULT_PLACEMENT_JOINS);
     filters(&mut sql, filter);
+    scope_filter(&mut sql, scope);
     let (op, dir) = match filter.order {
         SortOrder::Asc => (">", "ASC"),
         SortOrder::Desc => ("<", "DESC"),
@@ -598,10 +620,15 @@ pub async fn list(
     )
 }
 
-/// How many of `org`'s users match `filter`.
-pub async fn count(store: &Store, org: OrgId, filter: &UserFilter) -> Result<i64> {
+/// How many of `org`'s users match `filter` within `scope`.
+pub async fn count(
+    store: &Store,
+    org: OrgId,
+    filter: &UserFilter,
+    scope: Option<&Scope>,
+) -> Result<i64> {
     let mut sql = Sql::new(org);
-    node_subtree(&mut sql, filter);
+    subtrees(&mut sql, filter, scope);
     sql.push("SELECT COUNT(*)");
     if filter.q.is_some() {
         sql.push(DEFAULT_PLACEMENT_JOINS);
@@ -609,6 +636,7 @@ pub async fn count(store: &Store, org: OrgId, filter: &UserFilter) -> Result<i64
         sql.push(" FROM users u");
     }
     filters(&mut sql, filter);
+    scope_filter(&mut sql, scope);
     Ok(
         on_conn!(store store, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
         .fetch_one(c)
@@ -624,21 +652,74 @@ fn time_column(sort: UserSort) -> &'static str {
     }
 }
 
-/// `WITH RECURSIVE sub` holding the filter's node and every live node below it.
-fn node_subtree(sql: &mut Sql, filter: &UserFilter) {
-    if let Some(node) = filter.node_id {
-        sql.push(
-            "WITH RECURSIVE sub (id) AS (
-                 SELECT id FROM nodes WHERE org_id = $1 AND deleted_at IS NULL AND id = ",
-        );
-        sql.arg(Arg::Uuid(node.as_uuid()));
-        sql.push(
+/// `WITH RECURSIVE` subtrees: `sub` holding the filter's node and every live node below
+/// it, `reach` the same for the scope's node.
+fn subtrees(sql: &mut Sql, filter: &UserFilter, scope: Option<&Scope>) {
+    let nodes = [
+        ("sub", filter.node_id.map(|n| n.as_uuid())),
+        ("reach", scope.and_then(|s| s.within)),
+    ];
+    let mut first = true;
+    for (name, node) in nodes {
+        let Some(node) = node else { continue };
+        sql.push(if first { "WITH RECURSIVE " } else { ", " });
+        first = false;
+        write!(
+            sql.text,
+            "{name} (id) AS (
+                 SELECT id FROM nodes WHERE org_id = $1 AND deleted_at IS NULL AND id = "
+        )
+        .unwrap_or_default();
+        sql.arg(Arg::Uuid(node));
+        write!(
+            sql.text,
             " UNION
-                 SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id
+                 SELECT n.id FROM nodes n JOIN {name} ON n.parent_id = {name}.id
                  WHERE n.deleted_at IS NULL
-             ) ",
+             )"
+        )
+        .unwrap_or_default();
+    }
+    if !first {
+        sql.push(" ");
+    }
+}
+
+/// The access filter: the caller, placements within the scope's subtree or at its nodes,
+/// members of the scope's groups.
+fn scope_filter(sql: &mut Sql, scope: Option<&Scope>) {
+    let Some(scope) = scope else { return };
+    sql.push(" AND (u.id = ");
+    sql.arg(Arg::Uuid(scope.own));
+    if scope.within.is_some() {
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM placements rp JOIN reach ON reach.id = rp.node_id
+                         WHERE rp.user_id = u.id)",
         );
     }
+    if !scope.nodes.is_empty() {
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM placements np WHERE np.user_id = u.id AND np.node_id IN (",
+        );
+        for (i, node) in scope.nodes.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.arg(Arg::Uuid(*node));
+        }
+        sql.push("))");
+    }
+    if !scope.groups.is_empty() {
+        sql.push(" OR u.command_group_id IN (");
+        for (i, group) in scope.groups.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.arg(Arg::Uuid(*group));
+        }
+        sql.push(")");
+    }
+    sql.push(")");
 }
 
 /// The `WHERE` clause of the filter (the default placement joins must be present when

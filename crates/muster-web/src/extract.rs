@@ -3,6 +3,7 @@
 //! by bearer token or session cookie).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -261,6 +262,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<(Ctx, Authentica
         .await
         .map_err(Problem::from)?
         .ok_or_else(Problem::unauthorized)?;
+    let principal = sessions::principal(&state.store, &state.access, &auth, now)
+        .await
+        .map_err(Problem::from)?
+        .ok_or_else(Problem::unauthorized)?;
     let client = client_of(parts);
     let ctx = Ctx {
         org: auth.org,
@@ -268,6 +273,8 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<(Ctx, Authentica
         request_id: client.request_id,
         ip: client.ip,
         now,
+        principal: Some(Arc::new(principal)),
+        confirmed: confirmed(parts.uri.query()),
     };
     parts.extensions.insert(Resolved(ctx.clone(), auth.clone()));
     Ok((ctx, auth))
@@ -329,8 +336,9 @@ fn password_change_required() -> Problem {
 }
 
 /// The authenticated caller's context: who, which organization, request id, client
-/// address and time. Missing or invalid credentials are a 401; a session that must change
-/// its password first is a 403 (`password-change-required`).
+/// address, time and what they may do (checked by the service functions, see
+/// `muster_service::authz`). Missing or invalid credentials are a 401; a session that must
+/// change its password first is a 403 (`password-change-required`).
 #[derive(Debug, Clone)]
 pub struct Caller(pub Ctx);
 
@@ -341,24 +349,15 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Authed(ctx, auth) = Authed::from_request_parts(parts, state).await?;
-        // Until roles, locations and the command hierarchy are enforced route by route,
-        // administration is for organization administrators only (default deny);
-        // everyone keeps `/me` and `/auth/*`, which take `Authed` instead.
-        let admin = muster_store::users::is_active_org_admin(&state.store, auth.org, auth.user)
-            .await
-            .map_err(|e| Problem::from(muster_service::ServiceError::from(e)))?;
-        if !admin {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "organization-administrators-only",
-                "Not allowed",
-                "only organization administrators may use the administration API for now; \
-                 your own profile is at /api/v1/me",
-            ));
-        }
+        let Authed(ctx, _) = Authed::from_request_parts(parts, state).await?;
         Ok(Self(ctx))
     }
+}
+
+/// Whether the query string says `confirm=true` (the multi-location confirmation).
+fn confirmed(query: Option<&str>) -> bool {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(key, value)| key == "confirm" && value == "true")
 }
 
 /// Like [`Caller`], with the credential the caller used (session or API token).

@@ -126,6 +126,15 @@ impl From<ServiceError> for Problem {
                 "Not found",
                 format!("no such {what}"),
             ),
+            ServiceError::Forbidden(why) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", why)
+            }
+            ServiceError::ConfirmationRequired(why) => Self::new(
+                StatusCode::CONFLICT,
+                "multi-location-confirmation-required",
+                "Confirmation required",
+                why,
+            ),
             ServiceError::Stale(what) => Self::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-etag",

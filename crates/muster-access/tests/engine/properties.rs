@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
 use muster_access::{
-    Facts, GroupFacts, ModuleFacts, ModuleGrantFacts, NodeFacts, OrgIndex, PlacementFacts, Reason,
-    RoleFacts, Target, UserFacts,
+    DirectoryScope, Facts, GroupFacts, ModuleFacts, ModuleGrantFacts, NodeFacts, OrgIndex,
+    PlacementFacts, Reason, RoleFacts, Target, UserFacts,
 };
 use muster_domain::access::Capability;
 use muster_domain::hierarchy::{Access, Privilege, Scope, Section};
@@ -519,6 +519,38 @@ fn compare(org: &Org, index: &OrgIndex, rng: &mut Rng) -> Result<(), TestCaseErr
             }
         }
 
+        // The list filter (self, users.view's subtree, the privileges' groups) opens
+        // exactly the profiles the forward check opens.
+        let scope = index.privilege_scope(subject);
+        let by_view = index
+            .check_capability(
+                subject,
+                current,
+                Capability::UsersView,
+                Target::Node(current),
+                today,
+            )
+            .allowed
+            && index.placed_within(target_user, current);
+        let by_group = scope.everyone
+            || index
+                .group_of(target_user)
+                .is_some_and(|g| scope.groups.contains(&g));
+        let can_act = naive.user(subject).is_some_and(|s| {
+            s.status == muster_domain::user::UserStatus::Active
+                && s.login_kind != muster_domain::user::LoginKind::None
+        });
+        let known = index.contains_user(target_user) && index.node_name(current).is_some();
+        prop_assert_eq!(
+            known && can_act && (subject == target_user || by_view || by_group),
+            index
+                .can_see_profile(subject, current, target_user, today)
+                .allowed,
+            "list scope {:?}, by users.view {}",
+            scope,
+            by_view
+        );
+
         // No escalation, placement edits and deletes.
         let role = if rng.below(20) == 0 {
             RoleId::new()
@@ -533,6 +565,17 @@ fn compare(org: &Org, index: &OrgIndex, rng: &mut Rng) -> Result<(), TestCaseErr
             "grant: {}",
             d
         );
+        if let Some(facts) = org.facts.roles.iter().find(|r| r.id == role) {
+            prop_assert_eq!(
+                index
+                    .can_define_role(subject, current, facts, today)
+                    .allowed,
+                index
+                    .can_grant_role(subject, current, role, current, today)
+                    .allowed,
+                "defining a role is granting it where one works"
+            );
+        }
         let d = index.can_edit_placement(subject, current, at, today);
         prop_assert_eq!(
             d.allowed,
@@ -556,8 +599,28 @@ fn compare(org: &Org, index: &OrgIndex, rng: &mut Rng) -> Result<(), TestCaseErr
             naive.outside(target_user, current)
         );
 
-        // Directory.
+        // Directory, and its list filter.
         let d = index.directory_visible(subject, target_user);
+        let target_active = naive
+            .user(target_user)
+            .is_some_and(|t| t.status == muster_domain::user::UserStatus::Active);
+        let listed = match index.directory_scope(subject) {
+            DirectoryScope::Nobody => false,
+            DirectoryScope::Everyone => true,
+            DirectoryScope::AtNodes(nodes) => naive
+                .user(target_user)
+                .is_some_and(|t| t.placements.iter().any(|p| nodes.contains(&p.node))),
+            DirectoryScope::InGroups(groups) => index
+                .group_of(target_user)
+                .is_some_and(|g| groups.contains(&g)),
+        };
+        let shown_scope = matches!(index.directory_scope(subject), DirectoryScope::Nobody);
+        prop_assert_eq!(
+            d.allowed,
+            target_active && (listed || (subject == target_user && !shown_scope)),
+            "directory scope: {}",
+            d
+        );
         prop_assert_eq!(
             d.allowed,
             naive.directory(subject, target_user),

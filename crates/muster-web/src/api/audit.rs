@@ -140,5 +140,5 @@ async fn verify_chain(
     Caller(ctx): Caller,
     State(state): State<AppState>,
 ) -> Result<Json<Verification>, Problem> {
-    Ok(Json(audit::verify(&state.store, ctx.org).await?))
+    Ok(Json(audit::verify_for(&state.store, &ctx).await?))
 }

@@ -8,6 +8,7 @@
 mod access;
 mod audit;
 mod auth;
+mod directory;
 mod hierarchy;
 mod modules;
 mod nodes;
@@ -74,6 +75,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(outbox::routes())
         .merge(auth::routes())
         .merge(tokens::routes())
+        .merge(directory::routes())
         .split_for_parts();
     let document = Json(openapi);
     Router::new().nest(

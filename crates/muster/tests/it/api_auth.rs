@@ -587,13 +587,16 @@ async fn a_forced_password_change_blocks_everything_else_until_done(backend: Bac
         )
         .await
         .expect(204);
-    // No longer blocked by the password change; an employee, not an organization
-    // administrator, cannot administer (yet: role-based access comes with the engine).
+    // No longer blocked by the password change; an employee without administrative
+    // capabilities sees only themself in the user list and cannot administer.
     session.get("/me").await.expect(200);
+    let listed = session.get("/users").await;
+    assert_eq!(listed.expect(200)["total"], 1);
+    assert_eq!(listed.body["items"][0]["id"], ada.as_str());
     session
-        .get("/users")
+        .get("/audit")
         .await
-        .expect_problem_type(403, "organization-administrators-only");
+        .expect_problem_type(403, "forbidden");
     let profile = w.api.get(&format!("/users/{ada}")).await;
     assert_eq!(profile.expect(200)["must_change_password"], false);
 
@@ -678,7 +681,22 @@ async fn the_password_policy_says_what_is_wrong(backend: Backend) {
 
 async fn the_session_cookie_works_and_cross_site_writes_are_refused(backend: Backend) {
     let w = world(backend).await;
-    let ada = w.user("ada", json!({})).await;
+    // Ada manages API tokens (the write this test makes through the cookie).
+    let integrations = w
+        .api
+        .post(
+            "/roles",
+            &json!({"name": "Integrations", "assignable_at": ["Organization"],
+                    "capabilities": ["tokens.manage"], "preset": "custom"}),
+        )
+        .await;
+    let role = str_of(&integrations.expect(201)["id"]);
+    let ada = w
+        .user(
+            "ada",
+            json!({"placements": [{"node_id": w.org.root_node_id, "role_id": role}]}),
+        )
+        .await;
     let reply = w.login("ada", json!({"password": PASSWORD})).await;
     let token = str_of(&reply.expect(200)["token"]);
     let cookie = format!("muster_session={token}");
