@@ -223,6 +223,12 @@ pub async fn check(
     ctx: &Ctx,
     request: &CheckRequest,
 ) -> Result<CheckResponse> {
+    // Asking about someone else needs `users.view` (over them, below).
+    if !authz::is_self(ctx, request.subject_id)
+        && let Some(current) = authz::current_location(ctx)
+    {
+        authz::require(ctx, Capability::UsersView, Target::Node(current))?;
+    }
     let index = cache.index(store, ctx.org).await?;
     if !index.contains_user(request.subject_id) || !authz::can_see(ctx, request.subject_id) {
         return Err(ValidationErrors::single("subject_id", "no such user").into());

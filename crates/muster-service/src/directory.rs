@@ -83,11 +83,14 @@ pub async fn list(
                 }
                 DirectoryScope::Everyone => None,
                 DirectoryScope::AtNodes(nodes) => Some(Scope {
-                    nodes: nodes.iter().map(|n| n.as_uuid()).collect(),
+                    nodes: nodes.iter().map(muster_domain::NodeId::as_uuid).collect(),
                     ..own
                 }),
                 DirectoryScope::InGroups(groups) => Some(Scope {
-                    groups: groups.iter().map(|g| g.as_uuid()).collect(),
+                    groups: groups
+                        .iter()
+                        .map(muster_domain::CommandGroupId::as_uuid)
+                        .collect(),
                     ..own
                 }),
             }

@@ -1166,17 +1166,10 @@ impl Transition {
     }
 }
 
-/// Moves a user through their lifecycle; returns the changed profile. A transition that
-/// does not apply to the user's status is a conflict on `status`.
-pub async fn transition(
-    store: &Store,
-    ctx: &Ctx,
-    id: UserId,
-    if_match: Option<i64>,
-    step: Transition,
-) -> Result<User> {
+/// Validates a lifecycle step's input; returns a ban's reason.
+fn checked_step(step: &Transition) -> Result<Option<String>> {
     let mut errors = ValidationErrors::new();
-    let reason = match &step {
+    let reason = match step {
         Transition::Ban(ban) => errors
             .check(du::optional_text(
                 "reason",
@@ -1186,7 +1179,7 @@ pub async fn transition(
             .flatten(),
         _ => None,
     };
-    if let Transition::Retire(s) | Transition::Separate(s) = &step {
+    if let Transition::Retire(s) | Transition::Separate(s) = step {
         if s.separation_status_id.is_none() {
             errors.push("separation_status_id", "is required");
         }
@@ -1195,6 +1188,19 @@ pub async fn transition(
         }
     }
     errors.into_result()?;
+    Ok(reason)
+}
+
+/// Moves a user through their lifecycle; returns the changed profile. A transition that
+/// does not apply to the user's status is a conflict on `status`.
+pub async fn transition(
+    store: &Store,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    step: Transition,
+) -> Result<User> {
+    let reason = checked_step(&step)?;
     authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
     authz::require_confirmed(ctx, id)?;
 
@@ -1501,7 +1507,7 @@ pub async fn list(
     let scope = authz::user_scope(ctx).map(|s| store_users::Scope {
         own: s.own.as_uuid(),
         within: s.within.map(|n| n.as_uuid()),
-        groups: s.groups.iter().map(|g| g.as_uuid()).collect(),
+        groups: s.groups.iter().map(CommandGroupId::as_uuid).collect(),
         nodes: Vec::new(),
     });
     list_within(store, ctx, filter, scope.as_ref(), page, to_summary).await

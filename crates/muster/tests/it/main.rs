@@ -5,6 +5,7 @@
 mod api_access;
 mod api_audit;
 mod api_auth;
+mod api_enforcement;
 mod api_nodes;
 mod api_outbox;
 mod api_people;
