@@ -5,12 +5,21 @@
 //!
 //! The index ([`muster_access::OrgIndex`]) is built from the database per organization
 //! and cached. Every change to an organization writes an audit event in its own
-//! transaction, so the organization's audit sequence number is a change counter: before
-//! each decision one cheap query compares it with the cached index's, and the index is
-//! rebuilt when they differ — whichever process (this server, the CLI, another server on
-//! the same PostgreSQL) made the change.
+//! transaction, so the organization's audit sequence number is a change counter: one
+//! cheap query compares it with the cached index's, and the index is rebuilt when they
+//! differ — whichever process (this server, the CLI, another server on the same
+//! PostgreSQL) made the change.
+//!
+//! On SQLite the counter is read before every decision (the CLI cannot tell a running
+//! server anything). On PostgreSQL every committed change also sends a notification
+//! (`LISTEN/NOTIFY`); while a listener of this process is connected
+//! ([`AccessCache::set_listening`]), a cached index stays valid until a notification
+//! arrives or this process itself changes something ([`AccessCache::invalidate`]), and
+//! the counter query is skipped. A lost listener connection falls back to reading the
+//! counter every time, so a missed notification never leaves a stale index in force.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
@@ -31,33 +40,82 @@ use crate::{Ctx, Result, ServiceError, authz, hierarchy, modules, nodes, roles};
 /// Cached access indexes, one per organization.
 #[derive(Debug, Default)]
 pub struct AccessCache {
-    entries: RwLock<HashMap<OrgId, (i64, Arc<OrgIndex>)>>,
+    entries: RwLock<HashMap<OrgId, Entry>>,
+    /// Bumped whenever a cached index may have become stale.
+    generation: AtomicU64,
+    /// Whether change notifications are being received (PostgreSQL).
+    listening: AtomicBool,
+}
+
+/// One organization's cached index.
+#[derive(Debug)]
+struct Entry {
+    /// The change counter the index was built at.
+    counter: i64,
+    index: Arc<OrgIndex>,
+    /// The generation at which `counter` was last confirmed current.
+    confirmed: u64,
 }
 
 impl AccessCache {
     /// The current index of `org`, rebuilt when the organization changed since.
     pub async fn index(&self, store: &Store, org: OrgId) -> Result<Arc<OrgIndex>> {
-        let counter = store_access::change_counter(store, org).await?;
-        if let Some((seen, index)) = self.read().get(&org)
-            && *seen == counter
+        // INVARIANT: the generation is read before the counter, so a change signalled
+        // meanwhile leaves a newer generation and the next call checks again.
+        let generation = self.generation.load(Ordering::Acquire);
+        if self.listening.load(Ordering::Acquire)
+            && let Some(entry) = self.read().get(&org)
+            && entry.confirmed == generation
         {
-            return Ok(Arc::clone(index));
+            return Ok(Arc::clone(&entry.index));
+        }
+        let counter = store_access::change_counter(store, org).await?;
+        if let Some(entry) = self.write().get_mut(&org)
+            && entry.counter == counter
+        {
+            entry.confirmed = entry.confirmed.max(generation);
+            return Ok(Arc::clone(&entry.index));
         }
         let ctx = &Ctx::system(org);
         let facts = load_facts(store, ctx).await?;
         let index = Arc::new(OrgIndex::build(&facts));
         // INVARIANT: `counter` was read before the facts, so a change made meanwhile
         // leaves a newer counter in the database and the next call rebuilds again.
-        if let Ok(mut entries) = self.entries.write() {
-            entries.insert(org, (counter, Arc::clone(&index)));
-        }
+        self.write().insert(
+            org,
+            Entry {
+                counter,
+                index: Arc::clone(&index),
+                confirmed: generation,
+            },
+        );
         Ok(index)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<OrgId, (i64, Arc<OrgIndex>)>> {
+    /// Marks every cached index as possibly stale: the next decision reads the change
+    /// counter again. Called when a change notification arrives and after this process
+    /// changed something.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether change notifications are being received. Turning it on invalidates too,
+    /// since notifications sent while nobody listened are lost.
+    pub fn set_listening(&self, listening: bool) {
+        self.invalidate();
+        self.listening.store(listening, Ordering::Release);
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<OrgId, Entry>> {
         // A poisoned lock only means a panic elsewhere while inserting; the map is fine.
         self.entries
             .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<OrgId, Entry>> {
+        self.entries
+            .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -124,6 +124,15 @@ pub async fn insert(tx: &mut Tx, e: &NewAuditEvent<'_>) -> Result<()> {
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    // On PostgreSQL, tell other server processes when this commits (notifications are
+    // delivered at commit; identical ones of one transaction are folded into one).
+    if let crate::db::TxInner::Postgres(t) = &mut tx.inner {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::changes::CHANNEL)
+            .bind(e.org.as_uuid().to_string())
+            .execute(&mut **t)
+            .await?;
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod audit;
 pub mod barcodes;
+pub mod changes;
 pub mod contacts;
 mod db;
 mod error;

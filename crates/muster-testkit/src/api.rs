@@ -121,6 +121,16 @@ impl Api {
         }
     }
 
+    /// A client for the server at `base_url` (another node on the same database).
+    #[must_use]
+    pub fn at(base_url: &str, token: &str) -> Self {
+        Self {
+            base: format!("{base_url}/api/v1"),
+            client: reqwest::Client::new(),
+            token: token.to_owned(),
+        }
+    }
+
     /// Sends a request; `path` is relative to `/api/v1`.
     pub async fn send(
         &self,

@@ -45,6 +45,14 @@ pub struct CommandOutput {
     pub stderr: String,
 }
 
+/// A second `muster serve` on a [`TestApp`]'s database, killed when dropped.
+#[derive(Debug)]
+pub struct Sibling {
+    _child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+}
+
 /// A `muster serve` process on a free port with its own fresh database.
 #[derive(Debug)]
 pub struct TestApp {
@@ -153,6 +161,37 @@ impl TestApp {
             }
         });
         self.child = Some(child);
+    }
+
+    /// Starts a second `muster serve` on the same database (another node behind the
+    /// same load balancer); it runs until the returned [`Sibling`] is dropped.
+    pub async fn sibling(&self) -> Sibling {
+        let log = std::fs::File::create(self.db.root().join("sibling.log")).expect("sibling log");
+        let mut child = self
+            .command()
+            .arg("serve")
+            .env("MUSTER_BIND", "127.0.0.1:0")
+            .env("MUSTER_LOG", "info,sqlx=warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start a second muster serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = tokio::time::timeout(START_TIMEOUT, lines.next_line())
+            .await
+            .expect("the second server starts")
+            .expect("read its stdout")
+            .expect("the second server exited at once");
+        let base_url = first
+            .strip_prefix("muster: listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_owned();
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Sibling {
+            _child: child,
+            base_url,
+        }
     }
 
     /// Asks the server to stop with SIGTERM and waits for it to exit.

@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(api::router())
-        .fallback(problem::not_found);
+        .fallback(problem::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::recheck_access_after_writes,
+        ));
     middleware::wrap(routes.with_state(state))
 }

@@ -118,3 +118,20 @@ async fn record_metrics(request: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     response
 }
+
+/// After a request that may have changed something (any method but GET, HEAD, OPTIONS,
+/// and `POST /access/check`, which only asks), the cached access indexes are checked
+/// against the database again: this process's own changes are in force for its next
+/// request even before their change notification comes back.
+pub(crate) async fn recheck_access_after_writes(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let writes = !request.method().is_safe() && !request.uri().path().ends_with("/access/check");
+    let response = next.run(request).await;
+    if writes {
+        state.access.invalidate();
+    }
+    response
+}

@@ -1,6 +1,7 @@
 //! The `muster` binary's library: command-line interface, configuration, telemetry and
 //! startup. `main.rs` only parses the command line and reports errors.
 
+mod change_listener;
 pub mod cli;
 mod commands;
 pub mod config;

@@ -4,10 +4,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use muster_service::access::AccessCache;
 use muster_service::auth::{Authenticator, RateLimits};
 use muster_service::demo::{self, DemoOutcome, DemoSummary};
 use muster_web::AppState;
 
+use crate::change_listener;
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::outbox_worker::Worker as OutboxWorker;
@@ -59,6 +61,8 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         shutdown.await;
         let _ = stop_tx.send(true);
     });
+    let access = Arc::new(AccessCache::default());
+    let listening = change_listener::start(&store, Arc::clone(&access), stop_rx.clone()).await?;
     let mut http_stop = stop_rx;
 
     let app = muster_web::router(AppState {
@@ -66,7 +70,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         metrics,
         auth: Arc::new(auth),
         cookie_secure: config.cookie_secure,
-        access: Arc::default(),
+        access,
     });
     axum::serve(
         listener,
@@ -76,6 +80,9 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         let _ = http_stop.wait_for(|stop| *stop).await;
     })
     .await?;
+    if let Some(listening) = listening {
+        let _ = listening.await;
+    }
     if let Some(worker) = worker {
         // It finishes the message in hand, then stops.
         if let Err(error) = worker.await {

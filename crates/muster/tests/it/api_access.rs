@@ -11,6 +11,7 @@ on_both_backends!(
     effective_permissions_and_the_reverse_lookup_explain_themselves,
     bad_check_requests_name_the_field,
     muster_check_explains_a_decision_on_the_command_line,
+    a_change_made_through_one_server_is_in_force_on_the_other,
 );
 
 /// Posts `body` to `path` and returns the new object's id.
@@ -353,4 +354,85 @@ async fn muster_check_explains_a_decision_on_the_command_line(backend: Backend) 
         unknown.stderr.contains("no user has the login"),
         "{unknown:?}"
     );
+}
+
+/// Reads `path` through `api` until it answers `wanted` or a second has passed; returns
+/// whether it did and how many reads it took. Only reads: a write would make the server
+/// check the database again by itself.
+async fn until_status(api: &Api, path: &str, wanted: u16) -> (bool, u32) {
+    let started = std::time::Instant::now();
+    let mut reads = 0;
+    loop {
+        reads += 1;
+        let status = api.get(path).await.status;
+        if status == wanted || started.elapsed() > std::time::Duration::from_secs(1) {
+            return (status == wanted, reads);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Two `muster serve` processes on one database: a change made through either is in
+/// force on the other — on SQLite before the next decision (the change counter), on
+/// PostgreSQL within a second (LISTEN/NOTIFY; the counter is not read while listening).
+async fn a_change_made_through_one_server_is_in_force_on_the_other(backend: Backend) {
+    let app = spawn(backend).await;
+    let org = app.init_org("Bay City Police", "chief").await;
+    let first = app.api(&org);
+    let a = agency(&first, &org.root_node_id).await;
+    let sibling = app.sibling().await;
+    let second = Api::at(&sibling.base_url, &org.token);
+    let signed_in = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"org": org.slug, "login": "divadmin",
+                      "password": "Correct-Horse-Battery-Staple-9"}))
+        .send()
+        .await
+        .unwrap();
+    let session: Value = signed_in.json().await.unwrap();
+    let token = session["token"].as_str().unwrap();
+    let divadmin_first = Api::new(&app, token);
+    let divadmin_second = Api::at(&sibling.base_url, token);
+    let officer9 = format!("/users/{}", a.officer9);
+
+    // Officer 9 is outside the division administrator's Patrol division.
+    divadmin_second.get(&officer9).await.expect(404);
+    divadmin_first.get(&officer9).await.expect(404);
+    let employee = first
+        .get(&format!("/users/{}/placements", a.officer1))
+        .await;
+    let role = employee.expect(200)["items"][0]["role_id"].clone();
+    first
+        .post(
+            &format!("{officer9}/placements"),
+            &json!({"node_id": a.patrol, "role_id": role}),
+        )
+        .await
+        .expect(201);
+    let (seen, reads) = until_status(&divadmin_second, &officer9, 200).await;
+    assert!(
+        seen,
+        "the second server still hides officer 9 after a second"
+    );
+    if backend == Backend::Sqlite {
+        assert_eq!(reads, 1, "SQLite: in force at the very next decision");
+    }
+    // The first server's own change is in force on it at once.
+    divadmin_first.get(&officer9).await.expect(200);
+
+    // And the other way round.
+    second
+        .delete(&format!("{officer9}/placements/{}", a.patrol), None)
+        .await
+        .expect(204);
+    divadmin_second.get(&officer9).await.expect(404);
+    let (seen, reads) = until_status(&divadmin_first, &officer9, 404).await;
+    assert!(
+        seen,
+        "the first server still shows officer 9 after a second"
+    );
+    if backend == Backend::Sqlite {
+        assert_eq!(reads, 1);
+    }
 }
