@@ -45,6 +45,8 @@ pub struct AccessCache {
     generation: AtomicU64,
     /// Whether change notifications are being received (PostgreSQL).
     listening: AtomicBool,
+    /// One refresh at a time per organization.
+    gates: std::sync::Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// One organization's cached index.
@@ -58,7 +60,9 @@ struct Entry {
 }
 
 impl AccessCache {
-    /// The current index of `org`, rebuilt when the organization changed since.
+    /// The current index of `org`, brought up to date when the organization changed
+    /// since: by reloading the users a few changes were about, or by a rebuild. One
+    /// refresh per organization at a time; concurrent callers wait for it and share it.
     pub async fn index(&self, store: &Store, org: OrgId) -> Result<Arc<OrgIndex>> {
         // INVARIANT: the generation is read before the counter, so a change signalled
         // meanwhile leaves a newer generation and the next call checks again.
@@ -70,17 +74,33 @@ impl AccessCache {
             return Ok(Arc::clone(&entry.index));
         }
         let counter = store_access::change_counter(store, org).await?;
-        if let Some(entry) = self.write().get_mut(&org)
-            && entry.counter == counter
-        {
-            entry.confirmed = entry.confirmed.max(generation);
-            return Ok(Arc::clone(&entry.index));
+        if let Some(index) = self.confirm(org, counter, generation) {
+            return Ok(index);
         }
-        let ctx = &Ctx::system(org);
-        let facts = load_facts(store, ctx).await?;
-        let index = Arc::new(OrgIndex::build(&facts));
+        let gate = self.gate(org);
+        let _refreshing = gate.lock().await;
+        // Someone else may have refreshed while this caller waited.
+        if let Some(index) = self.confirm(org, counter, generation) {
+            return Ok(index);
+        }
+        let cached = self
+            .read()
+            .get(&org)
+            .map(|e| (Arc::clone(&e.index), e.counter));
+        let followed = match &cached {
+            Some((old, old_counter)) if *old_counter < counter => {
+                follow(store, org, (old, *old_counter), counter).await?
+            }
+            _ => None,
+        };
+        let index = if let Some(index) = followed {
+            Arc::new(index)
+        } else {
+            let facts = load_facts(store, &Ctx::system(org)).await?;
+            Arc::new(OrgIndex::build(&facts))
+        };
         // INVARIANT: `counter` was read before the facts, so a change made meanwhile
-        // leaves a newer counter in the database and the next call rebuilds again.
+        // leaves a newer counter in the database and the next call refreshes again.
         self.write().insert(
             org,
             Entry {
@@ -90,6 +110,26 @@ impl AccessCache {
             },
         );
         Ok(index)
+    }
+
+    /// The cached index if it is at `counter` or newer, marked confirmed at `generation`.
+    fn confirm(&self, org: OrgId, counter: i64, generation: u64) -> Option<Arc<OrgIndex>> {
+        let mut entries = self.write();
+        let entry = entries.get_mut(&org)?;
+        if entry.counter < counter {
+            return None;
+        }
+        entry.confirmed = entry.confirmed.max(generation);
+        Some(Arc::clone(&entry.index))
+    }
+
+    /// The lock that lets one caller at a time refresh `org`'s index.
+    fn gate(&self, org: OrgId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut gates = self
+            .gates
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(gates.entry(org).or_default())
     }
 
     /// Marks every cached index as possibly stale: the next decision reads the change
@@ -183,8 +223,20 @@ async fn load_facts(store: &Store, ctx: &Ctx) -> Result<Facts> {
     }
     facts.modules = all_modules.iter().map(ModuleFacts::from).collect();
 
+    facts.users = user_facts(
+        store_access::users(store, ctx.org).await?,
+        store_access::placements(store, ctx.org).await?,
+    );
+    Ok(facts)
+}
+
+/// Users as the engine sees them, with their placements.
+fn user_facts(
+    users: Vec<store_access::AccessUserRow>,
+    rows: Vec<store_access::AccessPlacementRow>,
+) -> Vec<UserFacts> {
     let mut placements: HashMap<uuid::Uuid, Vec<PlacementFacts>> = HashMap::new();
-    for p in store_access::placements(store, ctx.org).await? {
+    for p in rows {
         placements
             .entry(p.user_id)
             .or_default()
@@ -196,27 +248,91 @@ async fn load_facts(store: &Store, ctx: &Ctx) -> Result<Facts> {
                 ends_on: p.ends_on,
             });
     }
-    for u in store_access::users(store, ctx.org).await? {
-        let (Ok(status), Ok(login_kind), Ok(directory)) = (
-            u.status.parse(),
-            u.login_kind.parse(),
-            u.directory_access.parse(),
-        ) else {
-            continue;
-        };
-        facts.users.push(UserFacts {
-            id: UserId::from_uuid(u.id),
-            status,
-            login_kind,
-            is_org_admin: u.is_org_admin,
-            group: u
-                .command_group_id
-                .map(muster_domain::CommandGroupId::from_uuid),
-            directory,
-            placements: placements.remove(&u.id).unwrap_or_default(),
-        });
+    users
+        .into_iter()
+        .filter_map(|u| {
+            let (Ok(status), Ok(login_kind), Ok(directory)) = (
+                u.status.parse(),
+                u.login_kind.parse(),
+                u.directory_access.parse(),
+            ) else {
+                return None;
+            };
+            Some(UserFacts {
+                id: UserId::from_uuid(u.id),
+                status,
+                login_kind,
+                is_org_admin: u.is_org_admin,
+                group: u
+                    .command_group_id
+                    .map(muster_domain::CommandGroupId::from_uuid),
+                directory,
+                placements: placements.remove(&u.id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Changes to objects of these kinds touch only the person concerned: the index follows
+/// by reloading that user.
+const USER_KINDS: &[&str] = &["user", "placement"];
+/// Changes to objects of these kinds do not touch the index at all. Any other kind (the
+/// tree, roles, modules, the hierarchy, kinds added later) rebuilds it.
+const UNRELATED_KINDS: &[&str] = &[
+    "settings",
+    "token",
+    "barcode",
+    "emergency_contact",
+    "reference_item",
+];
+/// More changes than this since the cached index: rebuild rather than follow them.
+const FOLLOW_LIMIT: i64 = 500;
+
+/// The index at `counter`, from `old` (at `old_counter`) by reloading only the users the
+/// changes in between were about — or `None` when a change needs a rebuild.
+async fn follow(
+    store: &Store,
+    org: OrgId,
+    (old, old_counter): (&OrgIndex, i64),
+    counter: i64,
+) -> Result<Option<OrgIndex>> {
+    let changes =
+        store_access::changes_between(store, org, old_counter, counter, FOLLOW_LIMIT + 1).await?;
+    if i64::try_from(changes.len()).unwrap_or(i64::MAX) > FOLLOW_LIMIT {
+        return Ok(None);
     }
-    Ok(facts)
+    let mut touched: Vec<uuid::Uuid> = Vec::new();
+    for change in &changes {
+        let kind = change.target_kind.as_str();
+        if UNRELATED_KINDS.contains(&kind) {
+            continue;
+        }
+        match (USER_KINDS.contains(&kind), change.subject_id) {
+            (true, Some(user)) => touched.push(user),
+            _ => return Ok(None),
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let mut index = old.clone();
+    if touched.is_empty() {
+        return Ok(Some(index));
+    }
+    let found = user_facts(
+        store_access::users_among(store, org, &touched).await?,
+        store_access::placements_among(store, org, &touched).await?,
+    );
+    for id in &touched {
+        let id = UserId::from_uuid(*id);
+        match found.iter().find(|u| u.id == id) {
+            Some(facts) => index.upsert_user(facts),
+            // Deleted (or never committed): gone from every decision.
+            None => {
+                index.remove_user(id);
+            }
+        }
+    }
+    Ok(Some(index))
 }
 
 /// What `POST /access/check` is asked.

@@ -66,6 +66,88 @@ pub async fn placements(store: &Store, org: OrgId) -> Result<Vec<AccessPlacement
     .await)?)
 }
 
+/// What one change was about, as its audit event says.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangeRow {
+    /// The event's sequence number.
+    pub seq: i64,
+    /// The kind of object changed (`user`, `placement`, `node`, …).
+    pub target_kind: String,
+    /// The person concerned, if any.
+    pub subject_id: Option<Uuid>,
+}
+
+/// The changes of `org` after sequence number `after` up to `upto`, oldest first; at most
+/// `limit` of them.
+pub async fn changes_between(
+    store: &Store,
+    org: OrgId,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>> {
+    Ok(on_conn!(store store, c => sqlx::query_as(
+        "SELECT seq, target_kind, subject_id FROM audit_events
+         WHERE org_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+    )
+    .bind(org.as_uuid())
+    .bind(after)
+    .bind(upto)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// `IN ($2, $3, …)` for `n` values after the organization.
+fn id_list(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The users of `org` among `ids` who are not deleted.
+pub async fn users_among(store: &Store, org: OrgId, ids: &[Uuid]) -> Result<Vec<AccessUserRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, status, login_kind, is_org_admin, command_group_id, directory_access
+         FROM users WHERE org_id = $1 AND status <> 'deleted' AND id IN ({})",
+        id_list(ids.len())
+    );
+    Ok(on_conn!(store store, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org.as_uuid());
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(c).await
+    })?)
+}
+
+/// The placements of the users of `org` among `ids`.
+pub async fn placements_among(
+    store: &Store,
+    org: OrgId,
+    ids: &[Uuid],
+) -> Result<Vec<AccessPlacementRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT user_id, node_id, role_id, is_default, starts_on, ends_on
+         FROM placements WHERE org_id = $1 AND user_id IN ({})",
+        id_list(ids.len())
+    );
+    Ok(on_conn!(store store, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org.as_uuid());
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(c).await
+    })?)
+}
+
 /// `org`'s change counter: the sequence number of its newest audit event. Every change
 /// writes one in its own transaction, so a different number means the organization
 /// changed — whichever process (server, CLI, another node) made the change.
