@@ -79,3 +79,42 @@ pub async fn count(store: &Store) -> Result<i64> {
             .await)?,
     )
 }
+
+/// An organization with a few counts, for the operator's overview.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrgSummary {
+    /// Its id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Sign-in handle.
+    pub slug: String,
+    /// When it was created.
+    pub created_at: DbTime,
+    /// Users who are not deleted.
+    pub users: i64,
+    /// Of them, active.
+    pub active_users: i64,
+    /// Live nodes of its tree (the root included).
+    pub nodes: i64,
+    /// Audit events (changes) so far.
+    pub changes: i64,
+}
+
+const SUMMARY: &str = "SELECT o.id, o.name, o.slug, o.created_at,
+        (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status <> 'deleted') AS users,
+        (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status = 'active')
+            AS active_users,
+        (SELECT COUNT(*) FROM nodes n WHERE n.org_id = o.id AND n.deleted_at IS NULL) AS nodes,
+        COALESCE((SELECT h.seq FROM audit_heads h WHERE h.org_id = o.id), 0) AS changes
+     FROM organizations o";
+
+/// Every organization of the instance, by sign-in handle, with its counts.
+pub async fn summaries(store: &Store) -> Result<Vec<OrgSummary>> {
+    let sql = format!("{SUMMARY} ORDER BY o.slug");
+    Ok(
+        on_conn!(store store, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .fetch_all(c)
+            .await)?,
+    )
+}

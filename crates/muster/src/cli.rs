@@ -23,6 +23,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create an organization and its first administrator.
     Init(InitArgs),
+    /// The organizations this instance serves.
+    Org(OrgArgs),
     /// Apply pending database migrations and show the schema version.
     Migrate(MigrateArgs),
     /// Inspect the audit trail.
@@ -31,6 +33,29 @@ pub enum Command {
     Check(CheckArgs),
     /// Developer tools: measurements and test data.
     Dev(DevArgs),
+}
+
+/// Options of `muster org`.
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+/// The subcommands of `muster org`.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List every organization with its sign-in handle and counts.
+    List(OrgListArgs),
+}
+
+/// Options of `muster org list`.
+#[derive(Debug, Args)]
+pub struct OrgListArgs {
+    /// Print JSON Lines (one organization per line) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `muster serve`.

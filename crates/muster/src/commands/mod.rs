@@ -5,6 +5,7 @@ mod check;
 mod dev;
 mod init;
 mod migrate;
+mod org;
 mod serve;
 
 use crate::cli::Command;
@@ -15,6 +16,7 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
     match command {
         Command::Serve(args) => serve::run(&config, &args).await,
         Command::Init(args) => init::run(&config, &args).await,
+        Command::Org(args) => org::run(&config, &args).await,
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,

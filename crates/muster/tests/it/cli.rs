@@ -14,6 +14,7 @@ on_both_backends!(
     init_refuses_an_organization_name_that_exists,
     init_refuses_an_invalid_login_and_a_short_password,
     migrate_applies_and_lists_schema_versions,
+    org_list_shows_every_organization_with_its_counts,
 );
 
 /// Asserts the command failed with exit code 1 and one `error:` line naming `needle`.
@@ -339,4 +340,46 @@ mod bad_configuration {
             stderr: String::from_utf8(out.stderr).unwrap(),
         }
     }
+}
+
+async fn org_list_shows_every_organization_with_its_counts(backend: Backend) {
+    let app = spawn(backend).await;
+    let empty = app.muster(&["org", "list"]).await;
+    assert!(empty.status.success(), "{empty:?}");
+    assert!(empty.stdout.contains("no organizations yet"));
+
+    let fire = app.init_org("Bay City Fire", "chief").await;
+    app.init_org("Harbor EMS", "medic").await;
+    let api = app.api(&fire);
+    let roles = api.get("/roles").await;
+    let role = roles.expect(200)["items"][0]["id"].clone();
+    api.post(
+        "/users",
+        &serde_json::json!({"login": "ada", "first_name": "Ada", "last_name": "King",
+            "login_kind": "none",
+            "placements": [{"node_id": fire.root_node_id, "role_id": role, "default": true}]}),
+    )
+    .await
+    .expect(201);
+
+    let table = app.muster(&["org", "list"]).await;
+    assert!(table.status.success(), "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].starts_with("HANDLE"), "{}", table.stdout);
+    assert!(lines[1].starts_with("bay-city-fire") && lines[1].ends_with("Bay City Fire"));
+    assert!(lines[2].starts_with("harbor-ems"));
+
+    let json = app.muster(&["org", "list", "--json"]).await;
+    let orgs: Vec<Value> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(orgs.len(), 2);
+    assert_eq!(orgs[0]["slug"], "bay-city-fire");
+    assert_eq!(orgs[0]["users"], 2);
+    assert_eq!(orgs[0]["active_users"], 2);
+    assert_eq!(orgs[0]["nodes"], 1);
+    assert!(orgs[0]["changes"].as_i64().unwrap() >= 2);
+    assert_eq!(orgs[1]["users"], 1);
 }
