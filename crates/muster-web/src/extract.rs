@@ -231,7 +231,10 @@ struct Resolved(Ctx, Authenticated);
 /// are a 401. A cookie alone authenticates an unsafe request (POST, PUT, PATCH, DELETE)
 /// only when its `Origin` is this site (403 otherwise): other sites cannot make the
 /// browser act for its user.
-async fn resolve(parts: &mut Parts, state: &AppState) -> Result<(Ctx, Authenticated), Problem> {
+pub(crate) async fn resolve(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(Ctx, Authenticated), Problem> {
     if let Some(Resolved(ctx, auth)) = parts.extensions.get::<Resolved>() {
         return Ok((ctx.clone(), auth.clone()));
     }

@@ -5,6 +5,7 @@
 //! its result to HTTP. Errors leave as RFC 9457 problem documents ([`problem`]).
 
 mod api;
+mod console;
 mod extract;
 mod health;
 mod middleware;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(api::router())
+        .merge(console::router(state.clone()))
         .fallback(problem::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

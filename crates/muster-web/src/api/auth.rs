@@ -42,7 +42,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// An authentication failure as HTTP: the problem document, and `Retry-After` for rate
 /// limits.
 #[derive(Debug)]
-pub(super) struct AuthFailure(pub(super) AuthError);
+pub(crate) struct AuthFailure(pub(crate) AuthError);
 
 impl From<AuthError> for AuthFailure {
     fn from(error: AuthError) -> Self {
@@ -50,10 +50,11 @@ impl From<AuthError> for AuthFailure {
     }
 }
 
-impl IntoResponse for AuthFailure {
-    fn into_response(self) -> Response {
+impl AuthFailure {
+    /// The problem document of the failure.
+    pub(crate) fn problem(self) -> Problem {
         let forbidden = |slug: &str, title: &str, detail: String| {
-            Problem::new(StatusCode::FORBIDDEN, slug, title, detail).into_response()
+            Problem::new(StatusCode::FORBIDDEN, slug, title, detail)
         };
         match self.0 {
             AuthError::InvalidCredentials => Problem::new(
@@ -61,21 +62,13 @@ impl IntoResponse for AuthFailure {
                 "invalid-credentials",
                 "Sign-in failed",
                 "the organization, login or password is wrong",
-            )
-            .into_response(),
-            AuthError::RateLimited { retry_after } => {
-                let mut response = Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate-limited",
-                    "Too many sign-in attempts",
-                    format!("too many sign-in attempts; try again in {retry_after} seconds"),
-                )
-                .into_response();
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(retry_after));
-                response
-            }
+            ),
+            AuthError::RateLimited { retry_after } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many sign-in attempts",
+                format!("too many sign-in attempts; try again in {retry_after} seconds"),
+            ),
             AuthError::WrongPassword => forbidden(
                 "wrong-password",
                 "Wrong password",
@@ -87,10 +80,25 @@ impl IntoResponse for AuthFailure {
                 "only-for-sessions",
                 "Only for sessions",
                 detail,
-            )
-            .into_response(),
-            AuthError::Service(error) => Problem::from(error).into_response(),
+            ),
+            AuthError::Service(error) => Problem::from(error),
         }
+    }
+}
+
+impl IntoResponse for AuthFailure {
+    fn into_response(self) -> Response {
+        let retry_after = match &self.0 {
+            AuthError::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        let mut response = self.problem().into_response();
+        if let Some(retry_after) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
     }
 }
 

@@ -7,7 +7,7 @@
 
 mod access;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod directory;
 mod hierarchy;
 mod modules;

@@ -13,6 +13,7 @@ mod api_reference;
 mod api_roles;
 mod api_users;
 mod cli;
+mod console;
 mod demo;
 mod robustness;
 mod server;

@@ -1,0 +1,50 @@
+//! The web console: server-rendered HTML for administrators and employees.
+//!
+//! Every page calls the same `muster-service` functions as the JSON API, with the same
+//! [`muster_service::Ctx`] (the caller resolved from the session cookie), so the console
+//! holds no rule of its own: what a page offers is what the services allow, and a refused
+//! action comes back as the service's error, shown inline or as a toast.
+//!
+//! Security: a strict Content-Security-Policy (scripts and styles only from
+//! `/console/static/`, nothing inline), a double-submit CSRF token checked on every
+//! unsafe request ([`security`]), the API's same-origin check for cookie-authenticated
+//! writes, and askama's HTML escaping of everything rendered.
+
+mod assets;
+mod auth;
+mod page;
+mod security;
+mod users;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// The console's routes, under `/console` (and `/`, which leads there).
+pub(crate) fn router(state: AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/console", get(page::home))
+        .route("/console/", get(page::home))
+        .route(
+            "/console/sign-in",
+            get(auth::sign_in_page).post(auth::sign_in),
+        )
+        .route("/console/sign-out", post(auth::sign_out))
+        .route(
+            "/console/password",
+            get(auth::password_page).post(auth::change_password),
+        )
+        .route("/console/location", post(auth::set_location))
+        .route("/console/users", get(users::list))
+        .route("/console/static/{file}", get(assets::serve))
+        .route("/console/{*rest}", get(page::not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            security::protect,
+        ));
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console") }))
+        .merge(pages)
+}

@@ -1,0 +1,76 @@
+// Muster console: a little progressive enhancement. Every page works without it.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  ready(function () {
+    // Selects and checkboxes that submit their form when changed.
+    document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
+      el.addEventListener("change", function () {
+        if (el.form) el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+      });
+    });
+
+    // Toasts: dismiss on click, fade after a while.
+    document.querySelectorAll("[data-toast]").forEach(function (toast) {
+      function close() {
+        toast.classList.add("is-leaving");
+        setTimeout(function () { toast.remove(); }, 300);
+      }
+      var button = toast.querySelector("[data-toast-close]");
+      if (button) button.addEventListener("click", close);
+      setTimeout(close, 7000);
+    });
+
+    // Dialogs: server-rendered open ones become modal; buttons open and close them.
+    document.querySelectorAll("dialog[data-modal]").forEach(function (dialog) {
+      if (dialog.hasAttribute("open")) {
+        dialog.removeAttribute("open");
+        dialog.showModal();
+      }
+    });
+    document.querySelectorAll("[data-dialog-open]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        var dialog = document.getElementById(button.getAttribute("data-dialog-open"));
+        if (dialog && dialog.showModal) {
+          event.preventDefault();
+          dialog.showModal();
+          var focus = dialog.querySelector("[autofocus], input, select, button");
+          if (focus) focus.focus();
+        }
+      });
+    });
+    document.querySelectorAll("[data-dialog-close]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        var dialog = button.closest("dialog");
+        if (dialog) {
+          event.preventDefault();
+          dialog.close();
+        }
+      });
+    });
+
+    // The sidebar on narrow screens.
+    var toggle = document.querySelector("[data-nav-toggle]");
+    var sidebar = document.getElementById("sidebar");
+    if (toggle && sidebar) {
+      toggle.addEventListener("click", function () {
+        var open = sidebar.classList.toggle("is-open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+
+    // "Select all" checkboxes for groups of checkboxes.
+    document.querySelectorAll("[data-check-all]").forEach(function (all) {
+      all.addEventListener("change", function () {
+        document.querySelectorAll("input[type=checkbox][name='" + all.getAttribute("data-check-all") + "']")
+          .forEach(function (box) { if (!box.disabled) box.checked = all.checked; });
+      });
+    });
+  });
+})();
