@@ -868,6 +868,10 @@ pub struct CreateUser {
     /// Organization administrator.
     #[serde(default)]
     pub is_org_admin: bool,
+    /// `active` (the default) or `inactive`: a user can be created switched off, to be
+    /// switched on later (reactivate).
+    #[serde(default)]
+    pub status: Option<UserStatus>,
 }
 
 /// `PATCH /users/{id}` (JSON merge patch: absent = unchanged, `null` clears). Status

@@ -572,6 +572,8 @@ pub struct Grantee {
     /// Who.
     #[schema(value_type = uuid::Uuid)]
     pub user_id: UserId,
+    /// Their name (display name, or first and last name).
+    pub name: String,
     /// The grant.
     pub via: String,
 }
@@ -593,6 +595,8 @@ pub struct Administrator {
     /// Who.
     #[schema(value_type = uuid::Uuid)]
     pub user_id: UserId,
+    /// Their name (display name, or first and last name).
+    pub name: String,
     /// The administrative capabilities they hold over the person.
     pub capabilities: Vec<Capability>,
     /// The grant.
@@ -608,6 +612,9 @@ pub struct RecordAccess {
     pub administrators: Vec<Administrator>,
 }
 
+/// Users named per query by the reverse lookup.
+const NAME_CHUNK: usize = 1000;
+
 /// The reverse lookup for `user`.
 pub async fn record_access(
     store: &Store,
@@ -620,29 +627,54 @@ pub async fn record_access(
         return Err(ServiceError::NotFound("user"));
     }
     authz::require_on_user(ctx, Capability::UsersView, user)?;
-    let grantees = |section, access| {
-        index
-            .who_can(user, section, access)
-            .into_iter()
-            .map(|(user_id, reason)| Grantee {
-                user_id,
-                via: reason.to_string(),
-            })
-            .collect()
-    };
-    let sections = Section::ALL
+    let found: Vec<(Section, Vec<_>, Vec<_>)> = Section::ALL
         .iter()
-        .map(|&section| SectionAccess {
-            section,
-            view: grantees(section, Access::View),
-            edit: grantees(section, Access::Edit),
+        .map(|&section| {
+            (
+                section,
+                index.who_can(user, section, Access::View),
+                index.who_can(user, section, Access::Edit),
+            )
         })
         .collect();
-    let administrators = index
-        .administrators_of(user, today(ctx))
+    let admins = index.administrators_of(user, today(ctx));
+    let mut ids: Vec<uuid::Uuid> = found
+        .iter()
+        .flat_map(|(_, view, edit)| view.iter().chain(edit).map(|(u, _)| u.as_uuid()))
+        .chain(admins.iter().map(|(u, _, _)| u.as_uuid()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(NAME_CHUNK) {
+        names.extend(store_access::names_among(store, ctx.org, chunk).await?);
+    }
+    let name = |u: UserId| names.get(&u.as_uuid()).cloned().unwrap_or_default();
+    let grantees = |found: Vec<(UserId, _)>| {
+        found
+            .into_iter()
+            .map(
+                |(user_id, reason): (UserId, muster_access::Reason)| Grantee {
+                    user_id,
+                    name: name(user_id),
+                    via: reason.to_string(),
+                },
+            )
+            .collect()
+    };
+    let sections = found
+        .into_iter()
+        .map(|(section, view, edit)| SectionAccess {
+            section,
+            view: grantees(view),
+            edit: grantees(edit),
+        })
+        .collect();
+    let administrators = admins
         .into_iter()
         .map(|(user_id, capabilities, reason)| Administrator {
             user_id,
+            name: name(user_id),
             capabilities,
             via: reason.to_string(),
         })

@@ -281,6 +281,13 @@ pub fn require_on_user(ctx: &Ctx, capability: Capability, user: UserId) -> Resul
     require(ctx, capability, Target::User(user))
 }
 
+/// May the caller use `capability` on `user` (who must be visible to them)? For
+/// offering actions; the use case asks again before it acts.
+#[must_use]
+pub fn can_on_user(ctx: &Ctx, capability: Capability, user: UserId) -> bool {
+    require_on_user(ctx, capability, user).is_ok()
+}
+
 /// May the caller `access` section `section` of `user`'s record (DESIGN.md §2.2)?
 #[must_use]
 pub fn can_section(ctx: &Ctx, user: UserId, section: Section, access: Access) -> bool {
@@ -377,7 +384,7 @@ pub fn require_confirmed(ctx: &Ctx, user: UserId) -> Result<()> {
     let current = p.index.node_name(p.current).unwrap_or("your location");
     Err(ServiceError::ConfirmationRequired(format!(
         "this user also has placements outside {current}; the change affects them \
-         everywhere: repeat it with confirm=true to go ahead"
+         everywhere"
     )))
 }
 

@@ -294,6 +294,12 @@ pub async fn list(
 // ---------------------------------------------------------------------------------------
 // Text messages through carrier gateways
 
+/// The mobile carriers Muster can reach by email-to-SMS, for phone forms. Public
+/// knowledge: no authorization needed.
+pub async fn carriers(store: &Store) -> Result<Vec<String>> {
+    Ok(store_outbox::carriers(store).await?)
+}
+
 /// A carrier name as compared: lowercase letters and digits only (`AT&T` → `att`,
 /// `T-Mobile` → `tmobile`).
 fn carrier_key(name: &str) -> String {

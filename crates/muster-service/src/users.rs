@@ -490,6 +490,9 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
     let send_notification = request.send_notification;
     let (draft, placements, request_secrets) = draft_user(ctx, request);
     let id = draft.id;
+    if !matches!(draft.status, UserStatus::Active | UserStatus::Inactive) {
+        errors.push("status", "a new user is `active` or `inactive`");
+    }
     let mut user = clean_profile(&mut errors, draft);
     let placements = check_new_placements(&mut errors, placements);
 
@@ -619,7 +622,7 @@ fn draft_user(ctx: &Ctx, request: CreateUser) -> (User, Vec<NewPlacement>, Reque
             .unwrap_or(DirectoryAccess::Everyone),
         can_sms: request.can_sms,
         login_kind,
-        status: UserStatus::Active,
+        status: request.status.unwrap_or(UserStatus::Active),
         must_change_password: false,
         is_org_admin: request.is_org_admin,
         command_group_id: request.command_group_id,

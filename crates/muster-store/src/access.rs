@@ -125,6 +125,26 @@ pub async fn users_among(store: &Store, org: OrgId, ids: &[Uuid]) -> Result<Vec<
     })?)
 }
 
+/// The names of the users of `org` among `ids` (deleted ones too: the name of who once
+/// held access stays readable), as (id, display name or "first last").
+pub async fn names_among(store: &Store, org: OrgId, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, COALESCE(NULLIF(display_name, ''), first_name || ' ' || last_name)
+         FROM users WHERE org_id = $1 AND id IN ({})",
+        id_list(ids.len())
+    );
+    Ok(on_conn!(store store, c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(org.as_uuid());
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(c).await
+    })?)
+}
+
 /// The placements of the users of `org` among `ids`.
 pub async fn placements_among(
     store: &Store,

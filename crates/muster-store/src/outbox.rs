@@ -146,6 +146,15 @@ pub async fn sms_gateways(tx: &mut Tx) -> Result<Vec<(String, String)>> {
     .await)?)
 }
 
+/// The names of every known mobile carrier, in name order (for the carrier pickers).
+pub async fn carriers(store: &Store) -> Result<Vec<String>> {
+    Ok(on_conn!(store store, c => sqlx::query_scalar(
+        "SELECT carrier FROM sms_gateways ORDER BY lower(carrier)",
+    )
+    .fetch_all(c)
+    .await)?)
+}
+
 /// The display name and sign-in handle of `org`, for the text of messages.
 pub async fn org_name_and_slug(tx: &mut Tx, org: OrgId) -> Result<Option<(String, String)>> {
     Ok(on_conn!(tx tx, c => sqlx::query_as(

@@ -133,7 +133,7 @@ impl From<ServiceError> for Problem {
                 StatusCode::CONFLICT,
                 "multi-location-confirmation-required",
                 "Confirmation required",
-                why,
+                format!("{why}: repeat it with confirm=true to go ahead"),
             ),
             ServiceError::Stale(what) => Self::new(
                 StatusCode::PRECONDITION_FAILED,

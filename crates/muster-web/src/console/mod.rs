@@ -10,10 +10,18 @@
 //! unsafe request ([`security`]), the API's same-origin check for cookie-authenticated
 //! writes, and askama's HTML escaping of everything rendered.
 
+mod account;
 mod assets;
 mod auth;
+mod forms;
 mod page;
 mod security;
+mod user_access;
+mod user_admin;
+mod user_more;
+mod user_new;
+mod user_page;
+mod user_placements;
 mod users;
 
 use axum::Router;
@@ -38,6 +46,45 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/location", post(auth::set_location))
         .route("/console/users", get(users::list))
+        .route(
+            "/console/users/new",
+            get(user_new::page).post(user_new::create),
+        )
+        .route("/console/me", get(user_page::me))
+        .route("/console/users/{id}", get(user_page::details))
+        .route(
+            "/console/users/{id}/account",
+            get(user_page::account).post(user_page::save_account),
+        )
+        .route("/console/users/{id}/barcodes", post(user_page::barcodes))
+        .route(
+            "/console/users/{id}/placements",
+            get(user_placements::page).post(user_placements::add),
+        )
+        .route(
+            "/console/users/{id}/placements/{node}",
+            post(user_placements::change),
+        )
+        .route(
+            "/console/users/{id}/permissions",
+            get(user_access::permissions),
+        )
+        .route("/console/users/{id}/access", get(user_access::access))
+        .route("/console/users/{id}/admin", get(user_admin::page))
+        .route("/console/users/{id}/lifecycle", post(user_admin::lifecycle))
+        .route(
+            "/console/users/{id}/reset-password",
+            post(user_admin::reset_password),
+        )
+        .route(
+            "/console/users/{id}/contacts",
+            get(user_more::contacts).post(user_more::save_contact),
+        )
+        .route(
+            "/console/users/{id}/specialties",
+            get(user_more::specialties).post(user_more::save_specialties),
+        )
+        .route("/console/users/{id}/activity", get(user_more::activity))
         .route("/console/static/{file}", get(assets::serve))
         .route("/console/{*rest}", get(page::not_found))
         .layer(axum::middleware::from_fn_with_state(

@@ -311,8 +311,11 @@ pub(crate) fn capitalize(text: &str) -> String {
 
 /// `/console`: the users list for administrators, one's own profile for everyone else.
 pub(crate) async fn home(console: Console) -> Response {
-    let _ = (Capability::UsersView, &console.me);
-    see_other("/console/users")
+    if console.chrome.can(Capability::UsersView.as_str()) {
+        see_other("/console/users")
+    } else {
+        see_other("/console/me")
+    }
 }
 
 /// Any other `/console/...` address.
@@ -345,6 +348,11 @@ impl FieldErrors {
             .iter()
             .find(|(f, _)| f == field)
             .map(|(_, m)| m.as_str())
+    }
+
+    /// Every error, as (field, message).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(f, m)| (f.as_str(), m.as_str()))
     }
 
     /// Whether there are none.

@@ -35,28 +35,28 @@ on_both_backends!(
     every_route_refuses_a_caller_without_rights,
 );
 
-const PASSWORD: &str = "Correct-Horse-Battery-Staple-9";
+pub(crate) const PASSWORD: &str = "Correct-Horse-Battery-Staple-9";
 
 /// The agency and its people's ids.
-struct Agency {
-    app: TestApp,
-    admin: Api,
-    slug: String,
-    north: String,
-    patrol: String,
-    station1: String,
-    station2: String,
-    south: String,
-    station9: String,
-    employee_role: String,
-    division_role: String,
-    lieutenants: String,
-    sergeants: String,
-    divadmin: String,
-    officer1: String,
-    officer2: String,
-    officer9: String,
-    multi: String,
+pub(crate) struct Agency {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Api,
+    pub(crate) slug: String,
+    pub(crate) north: String,
+    pub(crate) patrol: String,
+    pub(crate) station1: String,
+    pub(crate) station2: String,
+    pub(crate) south: String,
+    pub(crate) station9: String,
+    pub(crate) employee_role: String,
+    pub(crate) division_role: String,
+    pub(crate) lieutenants: String,
+    pub(crate) sergeants: String,
+    pub(crate) divadmin: String,
+    pub(crate) officer1: String,
+    pub(crate) officer2: String,
+    pub(crate) officer9: String,
+    pub(crate) multi: String,
 }
 
 fn id_of(reply: &muster_testkit::Reply) -> String {
@@ -67,7 +67,7 @@ async fn post_id(api: &Api, path: &str, body: Value) -> String {
     id_of(&api.post(path, &body).await)
 }
 
-async fn agency(backend: Backend) -> Agency {
+pub(crate) async fn agency(backend: Backend) -> Agency {
     let app = spawn(backend).await;
     let org = app.init_org("Bay City Police", "chief").await;
     let admin = app.api(&org);
@@ -459,10 +459,7 @@ async fn nobody_grants_more_than_they_hold_or_raises_their_own_access(backend: B
         "{grant:#}"
     );
     assert_eq!(grant["subject_id"], a.officer1.as_str());
-    a.admin
-        .post("/audit/verify", &json!({}))
-        .await
-        .expect(200);
+    a.admin.post("/audit/verify", &json!({})).await.expect(200);
 }
 
 async fn employees_change_only_the_fields_their_organization_allows(backend: Backend) {

@@ -19,6 +19,7 @@ on_both_backends!(
     profiles_are_patched_as_merge_patches_with_if_match,
     switching_the_login_kind_manages_the_secrets,
     the_lifecycle_moves_users_between_statuses,
+    a_user_can_be_created_inactive_but_no_other_way,
     invalid_lifecycle_steps_are_conflicts_on_status,
     deleted_users_disappear_but_keep_their_login,
     the_user_list_searches_and_filters,
@@ -917,6 +918,35 @@ async fn the_lifecycle_moves_users_between_statuses(backend: Backend) {
         "active"
     );
     assert_eq!(w.api.get(&path).await.etag().as_deref(), Some("\"10\""));
+}
+
+async fn a_user_can_be_created_inactive_but_no_other_way(backend: Backend) {
+    let w = world(backend).await;
+    let mut body = user_body("dormant", "Dora", "Mant", &w.station1, &w.admin_role);
+    body["status"] = json!("inactive");
+    let user = create(&w, &body).await;
+    assert_eq!(user["status"], "inactive");
+    let path = format!("/users/{}", str_of(&user["id"]));
+    assert_eq!(
+        w.api
+            .post(&format!("{path}/reactivate"), &json!({}))
+            .await
+            .expect(200)["status"],
+        "active"
+    );
+    for status in ["banned", "retired", "deleted"] {
+        let mut body = user_body("odd", "Odd", "Status", &w.station1, &w.admin_role);
+        body["status"] = json!(status);
+        w.api
+            .post("/users", &body)
+            .await
+            .expect_problem(422, "status");
+    }
+    assert_eq!(
+        total(&w.api, ALL_STATUSES).await,
+        2,
+        "only the admin and Dora"
+    );
 }
 
 async fn invalid_lifecycle_steps_are_conflicts_on_status(backend: Backend) {

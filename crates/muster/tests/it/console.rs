@@ -23,23 +23,23 @@ const PASSWORD: &str = "Console-Test-Password-42";
 /// A browser-like client: keeps cookies (a small jar of its own), does not follow
 /// redirects.
 #[derive(Clone)]
-struct Browser {
+pub(crate) struct Browser {
     client: reqwest::Client,
     jar: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 /// A request being built, sent through the browser's jar.
-struct Pending {
+pub(crate) struct Pending {
     browser: Browser,
     request: reqwest::RequestBuilder,
 }
 
 impl Browser {
-    fn get(&self, url: String) -> Pending {
+    pub(crate) fn get(&self, url: String) -> Pending {
         self.with(self.client.get(url))
     }
 
-    fn post(&self, url: String) -> Pending {
+    pub(crate) fn post(&self, url: String) -> Pending {
         self.with(self.client.post(url))
     }
 
@@ -64,14 +64,14 @@ impl Browser {
 }
 
 impl Pending {
-    fn header(self, name: &str, value: impl Into<String>) -> Self {
+    pub(crate) fn header(self, name: &str, value: impl Into<String>) -> Self {
         Self {
             request: self.request.header(name, value.into()),
             browser: self.browser,
         }
     }
 
-    fn form<K: AsRef<str>, V: AsRef<str>>(self, form: &[(K, V)]) -> Self {
+    pub(crate) fn form<K: AsRef<str>, V: AsRef<str>>(self, form: &[(K, V)]) -> Self {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
             .finish();
@@ -84,7 +84,7 @@ impl Pending {
         }
     }
 
-    async fn send(self) -> reqwest::Result<reqwest::Response> {
+    pub(crate) async fn send(self) -> reqwest::Result<reqwest::Response> {
         let reply = self.request.send().await?;
         let mut jar = self.browser.jar.lock().unwrap();
         for cookie in reply.headers().get_all("set-cookie") {
@@ -103,7 +103,7 @@ impl Pending {
     }
 }
 
-fn browser() -> Browser {
+pub(crate) fn browser() -> Browser {
     Browser {
         client: reqwest::Client::builder()
             .redirect(Policy::none())
@@ -114,7 +114,7 @@ fn browser() -> Browser {
 }
 
 /// The value of the hidden `csrf` field of a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html
         .find("name=\"csrf\" value=\"")
         .expect("the page has a csrf field");
@@ -168,37 +168,38 @@ impl Org {
 
     /// Signs `login` in through the console's form; returns the client and a CSRF token.
     async fn sign_in(&self, login: &str) -> (Browser, String) {
-        let client = browser();
-        let page = client
-            .get(self.app.url("/console/sign-in"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 200);
-        let csrf = csrf_of(&page.text().await.unwrap());
-        let reply = client
-            .post(self.app.url("/console/sign-in"))
-            .header("Origin", self.app.base_url.clone())
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("org", self.slug.as_str()),
-                ("login", login),
-                ("method", "password"),
-                ("secret", PASSWORD),
-                ("next", "/console/users"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status(), 303, "{}", reply.text().await.unwrap());
-        assert_eq!(reply.headers()["location"], "/console/users");
-        (client, csrf)
+        sign_in(&self.app, &self.slug, login, PASSWORD).await
     }
 
     async fn page(&self, client: &Browser, path: &str) -> (u16, String) {
         let reply = client.get(self.app.url(path)).send().await.unwrap();
         (reply.status().as_u16(), reply.text().await.unwrap())
     }
+}
+
+/// Signs `login` of organization `slug` in through the console's form; returns the
+/// client and a CSRF token.
+pub(crate) async fn sign_in(app: &TestApp, slug: &str, login: &str, password: &str) -> (Browser, String) {
+    let client = browser();
+    let page = client.get(app.url("/console/sign-in")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let reply = client
+        .post(app.url("/console/sign-in"))
+        .header("Origin", app.base_url.clone())
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("org", slug),
+            ("login", login),
+            ("method", "password"),
+            ("secret", password),
+            ("next", "/console/users"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 303, "{}", reply.text().await.unwrap());
+    (client, csrf)
 }
 
 async fn pages_redirect_to_sign_in_without_a_session(backend: Backend) {

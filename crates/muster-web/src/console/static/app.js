@@ -65,6 +65,34 @@
       });
     }
 
+    // Parts of a form that apply to one choice of another field (the password section
+    // for password users, the PIN for PIN users): shown only while it is chosen.
+    document.querySelectorAll("[data-show-for]").forEach(function (part) {
+      var form = part.closest("form");
+      if (!form) return;
+      var name = part.getAttribute("data-show-for");
+      var wanted = part.getAttribute("data-show-value");
+      function value() {
+        var field = form.elements[name];
+        if (!field) return "";
+        if (field.length !== undefined && field.tagName === undefined) {
+          for (var i = 0; i < field.length; i++) if (field[i].checked) return field[i].value;
+          return "";
+        }
+        return field.value;
+      }
+      function update() {
+        var shown = value() === wanted;
+        part.classList.toggle("is-hidden", !shown);
+        part.querySelectorAll("input, select, textarea").forEach(function (el) {
+          if (shown) el.removeAttribute("data-hidden-by");
+          else el.setAttribute("data-hidden-by", name);
+        });
+      }
+      form.addEventListener("change", update);
+      update();
+    });
+
     // "Select all" checkboxes for groups of checkboxes.
     document.querySelectorAll("[data-check-all]").forEach(function (all) {
       all.addEventListener("change", function () {
