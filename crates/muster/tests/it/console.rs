@@ -179,9 +179,18 @@ impl Org {
 
 /// Signs `login` of organization `slug` in through the console's form; returns the
 /// client and a CSRF token.
-pub(crate) async fn sign_in(app: &TestApp, slug: &str, login: &str, password: &str) -> (Browser, String) {
+pub(crate) async fn sign_in(
+    app: &TestApp,
+    slug: &str,
+    login: &str,
+    password: &str,
+) -> (Browser, String) {
     let client = browser();
-    let page = client.get(app.url("/console/sign-in")).send().await.unwrap();
+    let page = client
+        .get(app.url("/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let csrf = csrf_of(&page.text().await.unwrap());
     let reply = client
