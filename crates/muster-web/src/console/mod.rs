@@ -12,6 +12,7 @@
 
 mod assets;
 mod auth;
+mod organization;
 mod page;
 mod security;
 mod users;
@@ -39,6 +40,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         .route("/console/location", post(auth::set_location))
         .route("/console/users", get(users::list))
         .route("/console/static/{file}", get(assets::serve))
+        .merge(organization::routes())
         .route("/console/{*rest}", get(page::not_found))
         .layer(axum::middleware::from_fn_with_state(
             state,
