@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::Refusal;
 use crate::AppState;
-use crate::console::page::{Chrome, Console, FieldErrors, service_page};
+use crate::console::page::{Chrome, Console, FieldErrors, capitalize, service_page};
 
 /// Events per page.
 const PAGE_SIZE: u32 = 25;
@@ -96,6 +96,11 @@ fn instant(raw: &str) -> Option<String> {
     })
 }
 
+/// A field name as people read it: `files_module.enabled` → "Files module › enabled".
+fn field_label(field: &str) -> String {
+    capitalize(&field.replace('_', " ").replace('.', " \u{203a} "))
+}
+
 /// One changed field of an event.
 struct DiffRow {
     field: String,
@@ -116,6 +121,8 @@ struct EventView {
     target_label: String,
     target_id: String,
     subject: String,
+    /// `created` (every field new), `deleted` (every field gone) or `changed`.
+    mode: &'static str,
     diff: Vec<DiffRow>,
     request_id: String,
     ip: String,
@@ -153,12 +160,20 @@ fn readable(value: &Value) -> Option<String> {
         Value::Bool(false) => "no".to_owned(),
         Value::Number(n) => n.to_string(),
         Value::Array(items) if items.is_empty() => "(none)".to_owned(),
-        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+        Value::Array(items) => items
             .iter()
             .filter_map(readable)
             .collect::<Vec<_>>()
             .join(", "),
-        other => other.to_string(),
+        // An object with a name reads as its name ({key, name} items); others as their
+        // values (a privilege: "direct · edit · discipline").
+        Value::Object(fields) => fields.get("name").and_then(readable).unwrap_or_else(|| {
+            fields
+                .values()
+                .filter_map(readable)
+                .collect::<Vec<_>>()
+                .join(" \u{b7} ")
+        }),
     };
     Some(if text.chars().count() > VALUE_MAX {
         let mut short: String = text.chars().take(VALUE_MAX).collect();
@@ -205,13 +220,21 @@ fn view(event: AuditEvent, names: &HashMap<Uuid, String>) -> EventView {
             fields
                 .iter()
                 .map(|(field, change)| DiffRow {
-                    field: field.clone(),
+                    field: field_label(field),
                     before: change.get("before").and_then(readable),
                     after: change.get("after").and_then(readable),
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let diff: Vec<DiffRow> = diff;
+    let mode = if !diff.is_empty() && diff.iter().all(|d| d.before.is_none()) {
+        "created"
+    } else if !diff.is_empty() && diff.iter().all(|d| d.after.is_none()) {
+        "deleted"
+    } else {
+        "changed"
+    };
     let target_label = object_label(&event.changes)
         .or_else(|| event.target.id.map(|id| name_of(id)))
         .unwrap_or_default();
@@ -232,6 +255,7 @@ fn view(event: AuditEvent, names: &HashMap<Uuid, String>) -> EventView {
         target_label,
         target_id: event.target.id.map(|t| t.to_string()).unwrap_or_default(),
         subject,
+        mode,
         diff,
         request_id: event.request_id.unwrap_or_default(),
         ip: event.ip.unwrap_or_default(),

@@ -28,7 +28,7 @@ use crate::console::page::{
 /// The address parts, as (name, label).
 const ADDRESS_PARTS: [(&str, &str); 6] = [
     ("street", "Street and number"),
-    ("street2", "Apartment, suite, building"),
+    ("street2", "Suite, building"),
     ("city", "City"),
     ("region", "State or region"),
     ("postal_code", "Postal code"),

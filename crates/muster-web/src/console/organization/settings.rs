@@ -22,7 +22,7 @@ use crate::console::page::{Chrome, Console, FieldErrors, redirect_with, service_
 /// The address parts, as (form name, label, autocomplete).
 const ADDRESS_PARTS: [(&str, &str, &str); 6] = [
     ("street", "Street and number", "address-line1"),
-    ("street2", "Apartment, suite, building", "address-line2"),
+    ("street2", "Suite, building", "address-line2"),
     ("city", "City", "address-level2"),
     ("region", "State or region", "address-level1"),
     ("postal_code", "Postal code", "postal-code"),
