@@ -43,7 +43,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/console/org/tree", get(org_tree::page))
         .route("/console/org/tree/nodes", post(org_tree::create))
         .route("/console/org/tree/nodes/{id}", post(org_tree::update))
-        .route("/console/org/tree/nodes/{id}/delete", post(org_tree::delete))
+        .route(
+            "/console/org/tree/nodes/{id}/delete",
+            post(org_tree::delete),
+        )
         .route(
             "/console/org/hierarchy",
             get(hierarchy::page).post(hierarchy::create),
@@ -52,7 +55,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/console/org/hierarchy/{id}",
             get(hierarchy::group_page_get).post(hierarchy::update),
         )
-        .route("/console/org/hierarchy/{id}/delete", post(hierarchy::delete))
+        .route(
+            "/console/org/hierarchy/{id}/delete",
+            post(hierarchy::delete),
+        )
         .route("/console/reference", get(reference::index))
         .route(
             "/console/reference/{list}",
@@ -171,9 +177,11 @@ impl Refusal {
 
 /// Opens a page for organization-wide administration: the caller must hold `capability`
 /// over the whole organization (asked of [`authz`], never decided here); otherwise the
-/// refusal page says why.
-pub(crate) fn require_org_wide(ctx: &Ctx, capability: Capability) -> Result<(), Response> {
-    authz::require_org_wide(ctx, capability).map_err(service_page)
+/// refusal page saying why.
+pub(crate) fn refuse_unless_org_wide(ctx: &Ctx, capability: Capability) -> Option<Response> {
+    authz::require_org_wide(ctx, capability)
+        .err()
+        .map(service_page)
 }
 
 /// Most items a page reads from one list (500 per request, 40 requests).

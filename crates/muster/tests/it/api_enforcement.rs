@@ -459,10 +459,7 @@ async fn nobody_grants_more_than_they_hold_or_raises_their_own_access(backend: B
         "{grant:#}"
     );
     assert_eq!(grant["subject_id"], a.officer1.as_str());
-    a.admin
-        .post("/audit/verify", &json!({}))
-        .await
-        .expect(200);
+    a.admin.post("/audit/verify", &json!({})).await.expect(200);
 }
 
 async fn employees_change_only_the_fields_their_organization_allows(backend: Backend) {

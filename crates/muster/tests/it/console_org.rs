@@ -17,7 +17,8 @@ use crate::spawn;
 on_both_backends!(
     every_organization_screen_renders_for_an_organization_administrator,
     an_employee_is_refused_the_administration_screens_and_changes_nothing,
-    bad_forms_re_render_with_the_error_beside_the_field_and_change_nothing,
+    bad_settings_and_reference_forms_re_render_with_the_error_beside_the_field,
+    bad_role_group_and_node_forms_re_render_with_the_service_message_and_change_nothing,
     organization_forms_without_the_csrf_token_are_refused,
     names_containing_markup_are_escaped_on_every_organization_screen,
     accepted_forms_redirect_with_a_toast_and_are_audited_with_their_diff,
@@ -179,8 +180,13 @@ impl Org {
 
     /// An organization administrator, signed in to the console.
     async fn admin(&self) -> (Browser, String) {
-        self.user("casey", &self.root, &self.employee_role, json!({"is_org_admin": true}))
-            .await;
+        self.user(
+            "casey",
+            &self.root,
+            &self.employee_role,
+            json!({"is_org_admin": true}),
+        )
+        .await;
         self.sign_in("casey").await
     }
 
@@ -216,7 +222,9 @@ impl Org {
     }
 
     async fn total(&self, path: &str) -> i64 {
-        self.api.get(path).await.expect(200)["total"].as_i64().unwrap()
+        self.api.get(path).await.expect(200)["total"]
+            .as_i64()
+            .unwrap()
     }
 
     /// The scheduling module (items, one required) and a map (none/view only).
@@ -245,8 +253,11 @@ async fn every_organization_screen_renders_for_an_organization_administrator(bac
     let region = org.node("North Region", "Region", &org.root).await;
     let group = org
         .api
-        .post("/command-groups", &json!({"name": "Captains", "privileges": [
-            {"scope": "direct", "access": "edit", "section": "discipline"}]}))
+        .post(
+            "/command-groups",
+            &json!({"name": "Captains", "privileges": [
+            {"scope": "direct", "access": "edit", "section": "discipline"}]}),
+        )
         .await;
     let group = group.expect(201)["id"].as_str().unwrap().to_owned();
     let (browser, _) = org.admin().await;
@@ -257,7 +268,10 @@ async fn every_organization_screen_renders_for_an_organization_administrator(bac
         ("/console/org/tree", "Locations"),
         (&format!("/console/org/tree?node={region}"), "North Region"),
         ("/console/org/hierarchy", "<svg"),
-        (&format!("/console/org/hierarchy/{group}"), "Personnel privileges"),
+        (
+            &format!("/console/org/hierarchy/{group}"),
+            "Personnel privileges",
+        ),
         ("/console/reference", "Reference lists"),
         ("/console/reference/ranks", "Add an entry"),
         ("/console/reference/node_kinds", "Region"),
@@ -295,11 +309,10 @@ async fn every_organization_screen_renders_for_an_organization_administrator(bac
     );
 }
 
-async fn an_employee_is_refused_the_administration_screens_and_changes_nothing(
-    backend: Backend,
-) {
+async fn an_employee_is_refused_the_administration_screens_and_changes_nothing(backend: Backend) {
     let org = org(backend).await;
-    org.user("pat", &org.root, &org.employee_role, json!({})).await;
+    org.user("pat", &org.root, &org.employee_role, json!({}))
+        .await;
     let (browser, csrf) = org.sign_in("pat").await;
     for path in [
         "/console/roles",
@@ -315,7 +328,10 @@ async fn an_employee_is_refused_the_administration_screens_and_changes_nothing(
         let (status, html) = browser.get(path).await;
         assert_eq!(status, 403, "{path}");
         assert!(html.contains("<title>Not allowed"), "{path}: {html}");
-        assert!(html.contains("is not allowed") || html.contains("is needed"), "{path}");
+        assert!(
+            html.contains("is not allowed") || html.contains("is needed"),
+            "{path}"
+        );
     }
     // The navigation does not offer them either; the directory is everyone's.
     let (status, html) = browser.get("/console/directory").await;
@@ -348,21 +364,26 @@ async fn an_employee_is_refused_the_administration_screens_and_changes_nothing(
     );
 }
 
-async fn bad_forms_re_render_with_the_error_beside_the_field_and_change_nothing(
+async fn bad_settings_and_reference_forms_re_render_with_the_error_beside_the_field(
     backend: Backend,
 ) {
     let org = org(backend).await;
-    org.modules().await;
     let (browser, csrf) = org.admin().await;
     let csrf = csrf.as_str();
 
     // A reference entry without a name.
     let ranks = org.total("/reference/ranks").await;
     let (status, _, html) = browser
-        .post("/console/reference/ranks", &[("csrf", csrf), ("name", "  ")])
+        .post(
+            "/console/reference/ranks",
+            &[("csrf", csrf), ("name", "  ")],
+        )
         .await;
     assert_eq!(status, 422);
-    assert!(html.contains("id=\"new-name-error\">Must not be empty"), "{html}");
+    assert!(
+        html.contains("id=\"new-name-error\">Must not be empty"),
+        "{html}"
+    );
     assert_eq!(org.total("/reference/ranks").await, ranks);
 
     // A password policy out of range keeps what was typed.
@@ -386,11 +407,24 @@ async fn bad_forms_re_render_with_the_error_beside_the_field_and_change_nothing(
     let (status, _, html) = browser
         .post(
             "/console/settings",
-            &[("csrf", csrf), ("lockout_threshold", "five"), ("password_min_length", "10")],
+            &[
+                ("csrf", csrf),
+                ("lockout_threshold", "five"),
+                ("password_min_length", "10"),
+            ],
         )
         .await;
     assert_eq!(status, 422);
     assert!(html.contains("id=\"lockout_threshold-error\">Enter a whole number"));
+}
+
+async fn bad_role_group_and_node_forms_re_render_with_the_service_message_and_change_nothing(
+    backend: Backend,
+) {
+    let org = org(backend).await;
+    org.modules().await;
+    let (browser, csrf) = org.admin().await;
+    let csrf = csrf.as_str();
 
     // Scheduling needs a calendar: the service's requirement, shown on the module's row.
     let roles = org.total("/roles").await;
@@ -409,8 +443,11 @@ async fn bad_forms_re_render_with_the_error_beside_the_field_and_change_nothing(
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        html.contains("id=\"items-scheduling-error\">Select at least one item of &#34;Scheduling&#34;")
-            || html.contains("id=\"items-scheduling-error\">Select at least one item of &quot;Scheduling&quot;"),
+        html.contains(
+            "id=\"items-scheduling-error\">Select at least one item of &#34;Scheduling&#34;"
+        ) || html.contains(
+            "id=\"items-scheduling-error\">Select at least one item of &quot;Scheduling&quot;"
+        ),
         "{html}"
     );
     assert!(html.contains("value=\"Dispatcher\""));
@@ -465,7 +502,10 @@ async fn organization_forms_without_the_csrf_token_are_refused(backend: Backend)
     let org = org(backend).await;
     let (browser, _) = org.admin().await;
     let ranks = org.total("/reference/ranks").await;
-    for form in [vec![("name", "Marshal")], vec![("name", "Marshal"), ("csrf", "0")]] {
+    for form in [
+        vec![("name", "Marshal")],
+        vec![("name", "Marshal"), ("csrf", "0")],
+    ] {
         let (status, _, html) = browser.post("/console/reference/ranks", &form).await;
         assert_eq!(status, 403);
         assert!(html.contains("This form has expired"));
@@ -494,11 +534,17 @@ async fn names_containing_markup_are_escaped_on_every_organization_screen(backen
         .await
         .expect(201);
     let node = org.node(evil, "Region", &org.root).await;
-    let group = org.api.post("/command-groups", &json!({"name": evil})).await;
+    let group = org
+        .api
+        .post("/command-groups", &json!({"name": evil}))
+        .await;
     let group = group.expect(201)["id"].as_str().unwrap().to_owned();
     let role = org
         .api
-        .post("/roles", &json!({"name": evil, "assignable_at": ["Region"]}))
+        .post(
+            "/roles",
+            &json!({"name": evil, "assignable_at": ["Region"]}),
+        )
         .await;
     let role = role.expect(201)["id"].as_str().unwrap().to_owned();
     org.api
@@ -538,9 +584,7 @@ async fn names_containing_markup_are_escaped_on_every_organization_screen(backen
     }
 }
 
-async fn accepted_forms_redirect_with_a_toast_and_are_audited_with_their_diff(
-    backend: Backend,
-) {
+async fn accepted_forms_redirect_with_a_toast_and_are_audited_with_their_diff(backend: Backend) {
     let org = org(backend).await;
     let (browser, csrf) = org.admin().await;
     let (status, location, _) = browser
@@ -549,14 +593,20 @@ async fn accepted_forms_redirect_with_a_toast_and_are_audited_with_their_diff(
             &[("csrf", csrf.as_str()), ("name", "Commissioner")],
         )
         .await;
-    assert_eq!((status, location.as_str()), (303, "/console/reference/ranks"));
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/console/reference/ranks")
+    );
     assert_eq!(
         browser.flash().as_deref(),
         Some("success:Added \u{201c}Commissioner\u{201d}.")
     );
     let (_, html) = browser.get("/console/reference/ranks").await;
     assert!(html.contains("value=\"Commissioner\""));
-    assert!(html.contains("Added \u{201c}Commissioner\u{201d}."), "the toast");
+    assert!(
+        html.contains("Added \u{201c}Commissioner\u{201d}."),
+        "the toast"
+    );
 
     // Settings: the whole form is one change, recorded field by field.
     let (_, html) = browser.get("/console/settings").await;
@@ -600,7 +650,10 @@ async fn accepted_forms_redirect_with_a_toast_and_are_audited_with_their_diff(
     assert!(html.contains("id=\"target-error\">Must be a UUID"));
     // Events by this administrator are found by the actor filter.
     let casey = org.api.get("/users?q=casey").await;
-    let casey = casey.expect(200)["items"][0]["id"].as_str().unwrap().to_owned();
+    let casey = casey.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (_, html) = browser.get(&format!("/console/audit?actor={casey}")).await;
     assert!(html.contains("1\u{2013}2 of 2"), "{html}");
     // The chain verifies.
@@ -672,7 +725,11 @@ async fn roles_are_saved_with_a_preset_or_a_module_grid(backend: Backend) {
     let (status, _, html) = browser
         .post(
             &format!("/console/roles/{id}"),
-            &[("csrf", csrf), ("intent", "enable_all"), ("name", "Watch Commander")],
+            &[
+                ("csrf", csrf),
+                ("intent", "enable_all"),
+                ("name", "Watch Commander"),
+            ],
         )
         .await;
     assert_eq!(status, 200);
@@ -688,7 +745,9 @@ async fn roles_are_saved_with_a_preset_or_a_module_grid(backend: Backend) {
         .post(&format!("/console/roles/{id}/delete"), &[("csrf", csrf)])
         .await;
     assert_eq!(status, 200);
-    assert!(html.contains("id=\"delete-role\" data-modal aria-labelledby=\"delete-role-title\" open"));
+    assert!(
+        html.contains("id=\"delete-role\" data-modal aria-labelledby=\"delete-role-title\" open")
+    );
     let (status, location, _) = browser
         .post(
             &format!("/console/roles/{id}/delete"),
@@ -724,10 +783,14 @@ async fn a_division_administrator_edits_only_their_part_of_the_tree(backend: Bac
     org.user("regadmin", &north, &role, json!({})).await;
     let (browser, csrf) = org.sign_in("regadmin").await;
     // Their region offers its forms; the other one is read-only.
-    let (status, html) = browser.get(&format!("/console/org/tree?node={north}")).await;
+    let (status, html) = browser
+        .get(&format!("/console/org/tree?node={north}"))
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains(&format!("action=\"/console/org/tree/nodes/{north}\"")));
-    let (_, html) = browser.get(&format!("/console/org/tree?node={south}")).await;
+    let (_, html) = browser
+        .get(&format!("/console/org/tree?node={south}"))
+        .await;
     assert!(html.contains("outside the part of the tree you manage"));
     assert!(!html.contains(&format!("action=\"/console/org/tree/nodes/{south}\"")));
     // Adding below their region works; below the other is refused with the reason.
@@ -757,6 +820,9 @@ async fn a_division_administrator_edits_only_their_part_of_the_tree(backend: Bac
         )
         .await;
     assert_eq!(status, 403);
-    assert!(html.contains("You may not do this: org.manage is not allowed"), "{html}");
+    assert!(
+        html.contains("You may not do this: org.manage is not allowed"),
+        "{html}"
+    );
     assert_eq!(org.total("/nodes").await, nodes);
 }

@@ -12,11 +12,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use muster_service::audit::{self, ActorName, AuditEvent, AuditQuery, Verification};
 use muster_service::paging::PageRequest;
+use muster_service::{hierarchy, nodes, roles};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::Refusal;
+use super::{Refusal, collect_all};
 use crate::AppState;
 use crate::console::page::{Chrome, Console, FieldErrors, capitalize, service_page};
 
@@ -84,9 +85,8 @@ fn instant(raw: &str) -> Option<String> {
         return None;
     }
     let bytes = raw.as_bytes();
-    let local = |len: usize| {
-        raw.len() == len && bytes.get(10) == Some(&b'T') && !raw.contains(['Z', '+'])
-    };
+    let local =
+        |len: usize| raw.len() == len && bytes.get(10) == Some(&b'T') && !raw.contains(['Z', '+']);
     Some(if local(16) {
         format!("{raw}:00Z")
     } else if local(19) {
@@ -120,6 +120,8 @@ struct EventView {
     target_kind: String,
     target_label: String,
     target_id: String,
+    /// The person the event concerns (the target or its subject), for a link to them.
+    person_id: String,
     subject: String,
     /// `created` (every field new), `deleted` (every field gone) or `changed`.
     mode: &'static str,
@@ -235,8 +237,14 @@ fn view(event: AuditEvent, names: &HashMap<Uuid, String>) -> EventView {
     } else {
         "changed"
     };
+    // Settings are the organization's own: their id says nothing more.
     let target_label = object_label(&event.changes)
-        .or_else(|| event.target.id.map(|id| name_of(id)))
+        .or_else(|| {
+            (event.target.kind != "settings")
+                .then_some(event.target.id)
+                .flatten()
+                .map(name_of)
+        })
         .unwrap_or_default();
     let subject = event
         .subject_id
@@ -246,7 +254,11 @@ fn view(event: AuditEvent, names: &HashMap<Uuid, String>) -> EventView {
     EventView {
         seq: event.seq,
         at: event.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        actor_id: event.actor.user_id.map(|u| u.to_string()).unwrap_or_default(),
+        actor_id: event
+            .actor
+            .user_id
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
         actor,
         via_token: event.actor.token_id.is_some(),
         refused: event.action == "access.refused",
@@ -254,6 +266,11 @@ fn view(event: AuditEvent, names: &HashMap<Uuid, String>) -> EventView {
         target_kind: event.target.kind.replace('_', " "),
         target_label,
         target_id: event.target.id.map(|t| t.to_string()).unwrap_or_default(),
+        person_id: event
+            .subject_id
+            .or(event.target.id.filter(|_| event.target.kind == "user"))
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
         subject,
         mode,
         diff,
@@ -273,7 +290,21 @@ async fn render(
         Ok(actors) => actors,
         Err(error) => return service_page(error),
     };
-    let names: HashMap<Uuid, String> = actors.iter().map(|a| (a.id, a.name.clone())).collect();
+    let mut names: HashMap<Uuid, String> = actors.iter().map(|a| (a.id, a.name.clone())).collect();
+    // Objects whose events do not carry their name (an update of other fields).
+    if let Ok(found) = collect_all(|page| async move { nodes::list(store, ctx, &page).await }).await
+    {
+        names.extend(found.into_iter().map(|n| (n.id.as_uuid(), n.name)));
+    }
+    if let Ok(found) = collect_all(|page| async move { roles::list(store, ctx, &page).await }).await
+    {
+        names.extend(found.into_iter().map(|r| (r.id.as_uuid(), r.name)));
+    }
+    if let Ok(found) =
+        collect_all(|page| async move { hierarchy::list(store, ctx, &page).await }).await
+    {
+        names.extend(found.into_iter().map(|g| (g.id.as_uuid(), g.name)));
+    }
     let query = AuditQuery {
         actor_id: Some(params.actor.clone()),
         target_id: Some(params.target.clone()),
@@ -282,7 +313,8 @@ async fn render(
         until: instant(&params.until),
     };
     let cursor = Some(params.cursor.clone()).filter(|c| !c.is_empty());
-    let request = PageRequest::new(Some(PAGE_SIZE), cursor).unwrap_or_else(|_| PageRequest::first(PAGE_SIZE));
+    let request =
+        PageRequest::new(Some(PAGE_SIZE), cursor).unwrap_or_else(|_| PageRequest::first(PAGE_SIZE));
     let number = params.page_number();
     let (events, range, older, refusal) = match audit::list(store, ctx, &query, &request).await {
         Ok(page) => {
@@ -307,7 +339,7 @@ async fn render(
                 other => other.to_owned(),
             });
             if refusal.status == 403 || refusal.status >= 500 {
-                return service_page_of(refusal);
+                return service_page_of(&refusal);
             }
             (Vec::new(), String::new(), String::new(), Some(refusal))
         }
@@ -336,7 +368,11 @@ async fn render(
         chrome: console.chrome.page("audit", "Audit log"),
         actors: actor_choices,
         filtered: !params.filters().is_empty(),
-        first: if number > 1 { params.href(&[]) } else { String::new() },
+        first: if number > 1 {
+            params.href(&[])
+        } else {
+            String::new()
+        },
         params,
         events,
         range,
@@ -349,7 +385,7 @@ async fn render(
 }
 
 /// The refusal page of a listing the caller may not read.
-fn service_page_of(refusal: Refusal) -> Response {
+fn service_page_of(refusal: &Refusal) -> Response {
     crate::console::page::error_response(
         refusal.status(),
         if refusal.status == 403 {

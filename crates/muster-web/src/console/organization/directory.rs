@@ -64,11 +64,7 @@ fn row(e: DirectoryEntry) -> Row {
         location: e.default_node_name.unwrap_or_default(),
         role: e.default_role_name.unwrap_or_default(),
         email: e.email.unwrap_or_default(),
-        phones: e
-            .phones
-            .into_iter()
-            .map(|p| (p.kind, p.number))
-            .collect(),
+        phones: e.phones.into_iter().map(|p| (p.kind, p.number)).collect(),
     }
 }
 
@@ -80,8 +76,8 @@ pub(crate) async fn page(
 ) -> Response {
     let q: String = params.q.trim().chars().take(100).collect();
     let cursor = Some(params.cursor.clone()).filter(|c| !c.is_empty());
-    let request = PageRequest::new(Some(PAGE_SIZE), cursor)
-        .unwrap_or_else(|_| PageRequest::first(PAGE_SIZE));
+    let request =
+        PageRequest::new(Some(PAGE_SIZE), cursor).unwrap_or_else(|_| PageRequest::first(PAGE_SIZE));
     let number: u32 = params.page.parse().ok().filter(|p| *p >= 1).unwrap_or(1);
     let search = (!q.is_empty()).then(|| q.clone());
     let found = match directory::list(&state.store, &console.ctx, search, &request).await {

@@ -19,11 +19,9 @@ use muster_domain::hierarchy::{
 };
 use muster_service::hierarchy;
 
-use super::{FormFields, Refusal, collect_all, require_org_wide};
+use super::{FormFields, Refusal, collect_all, refuse_unless_org_wide};
 use crate::AppState;
-use crate::console::page::{
-    Chrome, Console, FieldErrors, not_found, redirect_with, service_page,
-};
+use crate::console::page::{Chrome, Console, FieldErrors, not_found, redirect_with, service_page};
 
 /// How the console names a scope.
 fn scope_label(scope: Scope) -> &'static str {
@@ -139,7 +137,10 @@ fn chart(groups: &[CommandGroup], selected: Option<CommandGroupId>) -> Chart {
                     .iter()
                     .filter_map(|c| placed.get(&c.id).map(|(x, _)| *x))
                     .collect();
-                let centre = (xs.first().copied().unwrap_or(0) + xs.last().copied().unwrap_or(0)) / 2;
+                let centre = i64::midpoint(
+                    xs.first().copied().unwrap_or(0),
+                    xs.last().copied().unwrap_or(0),
+                );
                 placed.insert(group.id, (centre, depth));
             }
             _ => {
@@ -246,7 +247,7 @@ fn in_order(groups: &[CommandGroup]) -> Vec<(&CommandGroup, usize)> {
         children.entry(g.parent_id).or_default().push(g);
     }
     for list in children.values_mut() {
-        list.sort_by(|a, b| b.name.to_lowercase().cmp(&a.name.to_lowercase()));
+        list.sort_by_key(|g| std::cmp::Reverse(g.name.to_lowercase()));
     }
     let mut out = Vec::new();
     let mut stack: Vec<(&CommandGroup, usize)> = children
@@ -274,7 +275,11 @@ fn lines(privileges: &[Privilege]) -> Vec<PrivilegeLine> {
                 .collect();
             if !sections.is_empty() {
                 out.push(PrivilegeLine {
-                    access: if access == Access::Edit { "Edit" } else { "View" },
+                    access: if access == Access::Edit {
+                        "Edit"
+                    } else {
+                        "View"
+                    },
                     edit: access == Access::Edit,
                     scope: scope_label(*scope),
                     sections: sections.join(", "),
@@ -347,7 +352,10 @@ async fn overview(
         refusal.status()
     };
     let page = OverviewPage {
-        chrome: console.chrome.clone().page("hierarchy", "Command hierarchy"),
+        chrome: console
+            .chrome
+            .clone()
+            .page("hierarchy", "Command hierarchy"),
         chart: chart(&groups, None),
         parents: parent_choices(&order, &BTreeSet::new(), &chosen_parent),
         groups: cards,
@@ -360,7 +368,7 @@ async fn overview(
 
 /// `GET /console/org/hierarchy`.
 pub(crate) async fn page(State(state): State<AppState>, console: Console) -> Response {
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::HierarchyManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::HierarchyManage) {
         return refused;
     }
     overview(&state, console, None, Refusal::default()).await
@@ -569,11 +577,13 @@ pub(crate) async fn group_page_get(
     console: Console,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::HierarchyManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::HierarchyManage) {
         return refused;
     }
     match load(&state, &console, &id).await {
-        Ok((group, groups)) => group_page(console, &group, &groups, None, Refusal::default(), false),
+        Ok((group, groups)) => {
+            group_page(console, &group, &groups, None, Refusal::default(), false)
+        }
         Err(refused) => refused,
     }
 }

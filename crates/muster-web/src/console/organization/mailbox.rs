@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::Refusal;
 use crate::AppState;
-use crate::console::page::{Chrome, Console, FieldErrors, error_response};
+use crate::console::page::{Chrome, Console, FieldErrors, capitalize, error_response};
 
 /// Messages per page.
 const PAGE_SIZE: u32 = 25;
@@ -69,7 +69,10 @@ fn row(m: OutboxMessage) -> Row {
         MessageStatus::Queued => (
             "Queued",
             "neutral",
-            format!("next attempt {}", m.next_attempt_at.format("%Y-%m-%d %H:%M")),
+            format!(
+                "next attempt {}",
+                m.next_attempt_at.format("%Y-%m-%d %H:%M")
+            ),
         ),
         MessageStatus::Sent => (
             "Sent",
@@ -85,7 +88,7 @@ fn row(m: OutboxMessage) -> Row {
         recipient: m.recipient,
         sms: m.channel == Channel::Sms,
         subject: m.subject,
-        category: m.category.replace('_', " "),
+        category: capitalize(&m.category.replace('_', " ")),
         body: m.body,
         status,
         status_kind,
@@ -107,8 +110,8 @@ pub(crate) async fn page(
         user_id: None,
     };
     let cursor = Some(params.cursor.clone()).filter(|c| !c.is_empty());
-    let request = PageRequest::new(Some(PAGE_SIZE), cursor)
-        .unwrap_or_else(|_| PageRequest::first(PAGE_SIZE));
+    let request =
+        PageRequest::new(Some(PAGE_SIZE), cursor).unwrap_or_else(|_| PageRequest::first(PAGE_SIZE));
     let number: u32 = params.page.parse().ok().filter(|p| *p >= 1).unwrap_or(1);
     let href = |extra: &[(&str, String)]| {
         let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -151,17 +154,28 @@ pub(crate) async fn page(
                     );
                 }
                 let code = refusal.status();
-                (Vec::new(), String::new(), String::new(), refusal.errors, code)
+                (
+                    Vec::new(),
+                    String::new(),
+                    String::new(),
+                    refusal.errors,
+                    code,
+                )
             }
         };
-    let statuses = [("", "All messages"), ("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")]
-        .into_iter()
-        .map(|(value, label)| StatusChoice {
-            value,
-            label,
-            selected: value == status,
-        })
-        .collect();
+    let statuses = [
+        ("", "All messages"),
+        ("queued", "Queued"),
+        ("sent", "Sent"),
+        ("failed", "Failed"),
+    ]
+    .into_iter()
+    .map(|(value, label)| StatusChoice {
+        value,
+        label,
+        selected: value == status,
+    })
+    .collect();
     let page = MailboxPage {
         chrome: console.chrome.page("mailbox", "Mailbox"),
         statuses,

@@ -21,9 +21,7 @@ use serde::Deserialize;
 
 use super::{FormFields, Refusal, collect_all};
 use crate::AppState;
-use crate::console::page::{
-    Chrome, Console, FieldErrors, not_found, redirect_with, service_page,
-};
+use crate::console::page::{Chrome, Console, FieldErrors, not_found, redirect_with, service_page};
 
 /// The address parts, as (name, label).
 const ADDRESS_PARTS: [(&str, &str); 6] = [
@@ -119,14 +117,16 @@ struct Shown {
     status: Option<StatusCode>,
 }
 
-/// Opens the editor: `org.manage` over the caller's current location (asked of authz).
-fn require_manager(console: &Console) -> Result<(), Response> {
+/// Opens the editor: `org.manage` over the caller's current location (asked of authz);
+/// otherwise the refusal page saying why.
+fn refuse_unless_manager(console: &Console) -> Option<Response> {
     let ctx = &console.ctx;
     match authz::current_location(ctx) {
         Some(current) => authz::require_on_node(ctx, Capability::OrgManage, current),
         None => authz::require_org_wide(ctx, Capability::OrgManage),
     }
-    .map_err(service_page)
+    .err()
+    .map(service_page)
 }
 
 /// `GET /console/org/tree`.
@@ -135,17 +135,21 @@ pub(crate) async fn page(
     console: Console,
     Query(query): Query<TreeQuery>,
 ) -> Response {
-    if let Err(refused) = require_manager(&console) {
+    if let Some(refused) = refuse_unless_manager(&console) {
         return refused;
     }
     let chosen = query.node.and_then(|n| n.parse().ok());
     render(&state, console, chosen, Shown::default()).await
 }
 
-async fn render(state: &AppState, console: Console, chosen: Option<NodeId>, shown: Shown) -> Response {
+async fn render(
+    state: &AppState,
+    console: Console,
+    chosen: Option<NodeId>,
+    shown: Shown,
+) -> Response {
     let (store, ctx) = (&state.store, &console.ctx);
-    let all = match collect_all(|page| async move { nodes::list(store, ctx, &page).await }).await
-    {
+    let all = match collect_all(|page| async move { nodes::list(store, ctx, &page).await }).await {
         Ok(all) => all,
         Err(error) => return service_page(error),
     };
@@ -188,7 +192,7 @@ fn tree_order(all: &[Node]) -> Vec<(&Node, usize)> {
         children.entry(node.parent_id).or_default().push(node);
     }
     for list in children.values_mut() {
-        list.sort_by(|a, b| b.name.to_lowercase().cmp(&a.name.to_lowercase()));
+        list.sort_by_key(|g| std::cmp::Reverse(g.name.to_lowercase()));
     }
     let mut out = Vec::with_capacity(all.len());
     let mut stack: Vec<(&Node, usize)> = children
@@ -253,9 +257,7 @@ fn selected(
         }
     }
     let edit = shown.edit.as_ref();
-    let value = |name: &str, stored: &str| {
-        edit.map_or_else(|| stored.to_owned(), |f| f.text(name))
-    };
+    let value = |name: &str, stored: &str| edit.map_or_else(|| stored.to_owned(), |f| f.text(name));
     let kind_value = value("kind", &node.kind);
     let parent_value = value(
         "parent_id",
@@ -268,7 +270,10 @@ fn selected(
         .map(|&(key, label)| Part {
             key,
             label,
-            value: value(&format!("address.{key}"), &address_part(&stored_address, key)),
+            value: value(
+                &format!("address.{key}"),
+                &address_part(&stored_address, key),
+            ),
         })
         .collect();
     // A new child's kind: the one after this node's kind in the list, else the same.
@@ -276,10 +281,7 @@ fn selected(
     let suggested = position
         .and_then(|p| kinds.get(p + 1))
         .map_or_else(|| node.kind.clone(), |k| k.name.clone());
-    let new_kind = shown
-        .add
-        .as_ref()
-        .map_or(suggested, |f| f.text("kind"));
+    let new_kind = shown.add.as_ref().map_or(suggested, |f| f.text("kind"));
     Selected {
         id: node.id.to_string(),
         name: node.name.clone(),
@@ -310,7 +312,11 @@ fn selected(
             })
             .collect(),
         address,
-        new_name: shown.add.as_ref().map(|f| f.text("name")).unwrap_or_default(),
+        new_name: shown
+            .add
+            .as_ref()
+            .map(|f| f.text("name"))
+            .unwrap_or_default(),
         new_kinds: non_root_kinds()
             .map(|k| Choice {
                 value: k.name.clone(),
@@ -377,7 +383,11 @@ pub(crate) async fn create(
         ),
         Err(error) => {
             let refusal = Refusal::of(error, &|f| {
-                if f == "parent_id" { "name".to_owned() } else { f.to_owned() }
+                if f == "parent_id" {
+                    "name".to_owned()
+                } else {
+                    f.to_owned()
+                }
             });
             let shown = Shown {
                 new_errors: refusal.errors.clone(),

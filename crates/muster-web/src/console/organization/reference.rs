@@ -13,14 +13,17 @@ use muster_service::paging::PageRequest;
 use muster_service::reference;
 use uuid::Uuid;
 
-use super::{FormFields, Refusal, collect_all, require_org_wide};
-use crate::console::page::{Chrome, Console, FieldErrors, not_found, redirect_with, service_page};
+use super::{FormFields, Refusal, collect_all, refuse_unless_org_wide};
 use crate::AppState;
+use crate::console::page::{Chrome, Console, FieldErrors, not_found, redirect_with, service_page};
 
 /// How the console names a list and what it is for.
 fn describe(list: ReferenceList) -> (&'static str, &'static str) {
     match list {
-        ReferenceList::Ranks => ("Ranks", "The ranks people hold: Captain, Lieutenant, Sergeant…"),
+        ReferenceList::Ranks => (
+            "Ranks",
+            "The ranks people hold: Captain, Lieutenant, Sergeant…",
+        ),
         ReferenceList::Titles => (
             "Titles",
             "Job titles, shown with a designation (\u{201c}VP\u{201d} of Sales).",
@@ -63,7 +66,7 @@ struct IndexPage {
 
 /// `GET /console/reference`: every list, with its size and first entries.
 pub(crate) async fn index(State(state): State<AppState>, console: Console) -> Response {
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::OrgManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::OrgManage) {
         return refused;
     }
     let mut lists = Vec::new();
@@ -152,14 +155,13 @@ struct Shown {
 
 async fn render(state: &AppState, console: Console, list: ReferenceList, shown: Shown) -> Response {
     let (store, ctx) = (&state.store, &console.ctx);
-    let items = match collect_all(|page| async move {
-        reference::list(store, ctx, list, &page).await
-    })
-    .await
-    {
-        Ok(items) => items,
-        Err(error) => return service_page(error),
-    };
+    let items =
+        match collect_all(|page| async move { reference::list(store, ctx, list, &page).await })
+            .await
+        {
+            Ok(items) => items,
+            Err(error) => return service_page(error),
+        };
     let (label, description) = describe(list);
     let page = ListPage {
         chrome: console.chrome.page("reference", label),
@@ -208,7 +210,7 @@ pub(crate) async fn list(
     let Some(list) = list_of(&name) else {
         return not_found().await;
     };
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::OrgManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::OrgManage) {
         return refused;
     }
     render(&state, console, list, Shown::default()).await

@@ -22,16 +22,17 @@ use muster_domain::reference::{ReferenceItem, ReferenceList};
 use muster_domain::roles::{NewRole, Preset, Role, RolePatch, lowest_grants, preset_grants};
 use muster_service::{modules, reference, roles};
 
-use super::{FormFields, Refusal, collect_all, humanize, require_org_wide};
+use super::{FormFields, Refusal, collect_all, humanize, refuse_unless_org_wide};
 use crate::AppState;
-use crate::console::page::{
-    Chrome, Console, FieldErrors, not_found, redirect_with, service_page,
-};
+use crate::console::page::{Chrome, Console, FieldErrors, not_found, redirect_with, service_page};
 
 /// How the console names a preset, and what it does.
 fn preset_label(preset: Preset) -> (&'static str, &'static str) {
     match preset {
-        Preset::ViewOnly => ("View only", "Every module at View, where it has that level."),
+        Preset::ViewOnly => (
+            "View only",
+            "Every module at View, where it has that level.",
+        ),
         Preset::EditView => ("Edit & view", "Every module at Edit, else View."),
         Preset::Admin => ("Admin", "Every module at its highest level."),
         Preset::Custom => ("Custom", "Choose each module's level below."),
@@ -91,17 +92,15 @@ struct ListPage {
 
 /// `GET /console/roles`.
 pub(crate) async fn list(State(state): State<AppState>, console: Console) -> Response {
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::RolesManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::RolesManage) {
         return refused;
     }
     let (store, ctx) = (&state.store, &console.ctx);
-    let all = match collect_all(|page| async move { roles::list(store, ctx, &page).await }).await
-    {
+    let all = match collect_all(|page| async move { roles::list(store, ctx, &page).await }).await {
         Ok(all) => all,
         Err(error) => return service_page(error),
     };
-    let defs = match collect_all(|page| async move { modules::list(store, ctx, &page).await })
-        .await
+    let defs = match collect_all(|page| async move { modules::list(store, ctx, &page).await }).await
     {
         Ok(defs) => defs,
         Err(error) => return service_page(error),
@@ -116,7 +115,11 @@ pub(crate) async fn list(State(state): State<AppState>, console: Console) -> Res
             capabilities: r.capabilities.len(),
             modules_on: defs
                 .iter()
-                .filter(|m| r.modules.get(&m.key).is_some_and(|g| g.level() != m.lowest()))
+                .filter(|m| {
+                    r.modules
+                        .get(&m.key)
+                        .is_some_and(|g| g.level() != m.lowest())
+                })
                 .count(),
         })
         .collect();
@@ -242,14 +245,9 @@ struct Shown {
     status: Option<StatusCode>,
 }
 
-fn render(
-    console: Console,
-    role: Option<&Role>,
-    draft: &Draft,
-    choices: &Choices,
-    shown: Shown,
-) -> Response {
-    let defs = &choices.defs;
+/// The module grid: each module's levels, the draft's level and items, and the levels
+/// the presets and "Enable all" give (for the script).
+fn module_rows(draft: &Draft, defs: &[Module]) -> Vec<ModuleRow> {
     let preset_levels = |preset: Preset| preset_grants(preset, defs).unwrap_or_default();
     let (view_only, edit_view, admin, enable_all) = (
         preset_levels(Preset::ViewOnly),
@@ -262,8 +260,7 @@ fn render(
             .get(&m.key)
             .map_or_else(|| m.lowest().to_owned(), |g| g.level().to_owned())
     };
-    let modules = defs
-        .iter()
+    defs.iter()
         .map(|m| {
             let grant = draft.grants.get(&m.key);
             let level = grant.map_or_else(|| m.lowest().to_owned(), |g| g.level().to_owned());
@@ -302,8 +299,12 @@ fn render(
                     .collect(),
             }
         })
-        .collect();
-    let mut capability_groups: Vec<CapabilityGroup> = Vec::new();
+        .collect()
+}
+
+/// The capability checkboxes, in groups.
+fn capability_groups(draft: &Draft) -> Vec<CapabilityGroup> {
+    let mut groups: Vec<CapabilityGroup> = Vec::new();
     for capability in Capability::ALL {
         let group = capability_group(*capability);
         let check = Check {
@@ -312,14 +313,26 @@ fn render(
             hint: "",
             checked: draft.capabilities.iter().any(|c| c == capability.as_str()),
         };
-        match capability_groups.iter_mut().find(|g| g.label == group) {
+        match groups.iter_mut().find(|g| g.label == group) {
             Some(g) => g.items.push(check),
-            None => capability_groups.push(CapabilityGroup {
+            None => groups.push(CapabilityGroup {
                 label: group,
                 items: vec![check],
             }),
         }
     }
+    groups
+}
+
+fn render(
+    console: Console,
+    role: Option<&Role>,
+    draft: &Draft,
+    choices: &Choices,
+    shown: Shown,
+) -> Response {
+    let modules = module_rows(draft, &choices.defs);
+    let capability_groups = capability_groups(draft);
     let title = role.map_or_else(|| "New role".to_owned(), |r| r.name.clone());
     let page = EditPage {
         chrome: console.chrome.page("roles", title.clone()),
@@ -451,7 +464,7 @@ fn form_field(field: &str) -> String {
 
 /// `GET /console/roles/new`.
 pub(crate) async fn new_page(State(state): State<AppState>, console: Console) -> Response {
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::RolesManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::RolesManage) {
         return refused;
     }
     let choices = match choices(&state, &console).await {
@@ -471,7 +484,7 @@ pub(crate) async fn edit_page(
     let Ok(id) = id.parse::<RoleId>() else {
         return not_found().await;
     };
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::RolesManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::RolesManage) {
         return refused;
     }
     let role = match roles::get(&state.store, &console.ctx, id).await {
@@ -482,7 +495,13 @@ pub(crate) async fn edit_page(
         Ok(c) => c,
         Err(refused) => return refused,
     };
-    render(console, Some(&role), &Draft::of(&role), &choices, Shown::default())
+    render(
+        console,
+        Some(&role),
+        &Draft::of(&role),
+        &choices,
+        Shown::default(),
+    )
 }
 
 /// The grid "Enable all" gives (not saved yet: the administrator reviews, then saves).

@@ -15,7 +15,7 @@ use muster_domain::settings::{
 };
 use muster_service::settings;
 
-use super::{FormFields, Refusal, require_org_wide};
+use super::{FormFields, Refusal, refuse_unless_org_wide};
 use crate::AppState;
 use crate::console::page::{Chrome, Console, FieldErrors, redirect_with, service_page};
 
@@ -32,10 +32,19 @@ const ADDRESS_PARTS: [(&str, &str, &str); 6] = [
 /// How the console names a self-service field, and what it covers.
 fn field_label(field: &str) -> (&'static str, &'static str) {
     match field {
-        "display_name" => ("Display name", "The name shown instead of first and last name."),
-        "email" => ("Primary email", "Where notifications and password resets go."),
+        "display_name" => (
+            "Display name",
+            "The name shown instead of first and last name.",
+        ),
+        "email" => (
+            "Primary email",
+            "Where notifications and password resets go.",
+        ),
         "emails" => ("Other email addresses", ""),
-        "phones" => ("Phone numbers", "Including the mobile carrier and the private flag."),
+        "phones" => (
+            "Phone numbers",
+            "Including the mobile carrier and the private flag.",
+        ),
         "address" => ("Home address", ""),
         "emergency_contacts" => ("Emergency contacts", ""),
         "photo" => ("Photo", ""),
@@ -169,7 +178,7 @@ struct SettingsPage {
 
 /// `GET /console/settings`.
 pub(crate) async fn page(State(state): State<AppState>, console: Console) -> Response {
-    if let Err(refused) = require_org_wide(&console.ctx, Capability::OrgManage) {
+    if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::OrgManage) {
         return refused;
     }
     match settings::get(&state.store, &console.ctx).await {
