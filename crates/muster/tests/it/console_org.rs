@@ -24,6 +24,7 @@ on_both_backends!(
     accepted_forms_redirect_with_a_toast_and_are_audited_with_their_diff,
     roles_are_saved_with_a_preset_or_a_module_grid,
     a_division_administrator_edits_only_their_part_of_the_tree,
+    another_organizations_objects_are_not_found_on_organization_screens,
 );
 
 const PASSWORD: &str = "Console-Org-Password-42";
@@ -825,4 +826,108 @@ async fn a_division_administrator_edits_only_their_part_of_the_tree(backend: Bac
         "{html}"
     );
     assert_eq!(org.total("/nodes").await, nodes);
+}
+
+async fn another_organizations_objects_are_not_found_on_organization_screens(backend: Backend) {
+    let org = org(backend).await;
+    let other = org.app.init_org("Harbor Fire Rescue", "firechief").await;
+    let their = org.app.api(&other);
+    let station = their
+        .post(
+            "/nodes",
+            &json!({"name": "Station 9", "kind": "Location", "parent_id": other.root_node_id}),
+        )
+        .await;
+    let station = station.expect(201)["id"].as_str().unwrap().to_owned();
+    let group = their
+        .post("/command-groups", &json!({"name": "Battalion Chiefs"}))
+        .await;
+    let group = group.expect(201)["id"].as_str().unwrap().to_owned();
+    let role = their.get("/roles").await.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rank = their
+        .post("/reference/ranks", &json!({"name": "Battalion Chief"}))
+        .await;
+    let rank = rank.expect(201)["id"].as_str().unwrap().to_owned();
+    let (browser, csrf) = org.admin().await;
+    let csrf = csrf.as_str();
+    // Their objects are not found here, read or written.
+    assert_eq!(browser.get(&format!("/console/roles/{role}")).await.0, 404);
+    assert_eq!(
+        browser
+            .get(&format!("/console/org/hierarchy/{group}"))
+            .await
+            .0,
+        404
+    );
+    let (status, html) = browser
+        .get(&format!("/console/org/tree?node={station}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Station 9"));
+    for (path, form) in [
+        (
+            format!("/console/org/tree/nodes/{station}"),
+            vec![("name", "Mine now")],
+        ),
+        (
+            format!("/console/org/tree/nodes/{station}/delete"),
+            vec![("confirm", "1")],
+        ),
+        (
+            format!("/console/org/hierarchy/{group}"),
+            vec![("name", "Mine now")],
+        ),
+        (format!("/console/roles/{role}"), vec![("name", "Mine now")]),
+        (
+            format!("/console/reference/ranks/{rank}"),
+            vec![("name", "Mine now")],
+        ),
+        (
+            format!("/console/reference/ranks/{rank}/delete"),
+            vec![("confirm", "1")],
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf", csrf));
+        let (status, _, _) = browser.post(&path, &form).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    // Adding under their node is refused as an unknown parent, and nothing is created.
+    let (status, _, _) = browser
+        .post(
+            "/console/org/tree/nodes",
+            &[
+                ("csrf", csrf),
+                ("parent_id", station.as_str()),
+                ("name", "Annex"),
+                ("kind", "Location"),
+            ],
+        )
+        .await;
+    assert!(status == 404 || status == 422, "{status}");
+    assert_eq!(
+        their.get(&format!("/nodes/{station}")).await.expect(200)["name"],
+        "Station 9"
+    );
+    assert_eq!(
+        their
+            .get(&format!("/command-groups/{group}"))
+            .await
+            .expect(200)["name"],
+        "Battalion Chiefs"
+    );
+    assert_eq!(
+        their
+            .get(&format!("/reference/ranks/{rank}"))
+            .await
+            .expect(200)["name"],
+        "Battalion Chief"
+    );
+    assert_eq!(their.get("/nodes").await.expect(200)["total"], 2);
+    // Their audit log and mailbox are not ours.
+    let (_, html) = browser.get("/console/audit").await;
+    assert!(!html.contains("Station 9") && !html.contains("Battalion"));
 }

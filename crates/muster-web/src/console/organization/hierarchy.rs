@@ -651,6 +651,9 @@ pub(crate) async fn delete(
         Err(refused) => return refused,
     };
     if !form.has("confirm") {
+        if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::HierarchyManage) {
+            return refused;
+        }
         return group_page(console, &group, &groups, None, Refusal::default(), true);
     }
     match hierarchy::delete(&state.store, &console.ctx, group.id, form.version()).await {

@@ -477,6 +477,9 @@ pub(crate) async fn delete(
         return not_found().await;
     };
     if !form.has("confirm") {
+        if let Some(refused) = refuse_unless_manager(&console) {
+            return refused;
+        }
         let shown = Shown {
             confirm_delete: true,
             ..Shown::default()

@@ -299,6 +299,9 @@ pub(crate) async fn delete(
         return not_found().await;
     };
     if !form.has("confirm") {
+        if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::OrgManage) {
+            return refused;
+        }
         let shown = Shown {
             confirm_id: id.to_string(),
             ..Shown::default()

@@ -531,6 +531,10 @@ pub(crate) async fn create(
     };
     let draft = Draft::submitted(&form, &choices.defs);
     if form.get("intent") == "enable_all" {
+        // Only filled in for review; still only for those who may manage roles.
+        if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::RolesManage) {
+            return refused;
+        }
         let (draft, shown) = enabled_all(draft, &choices);
         return render(console, None, &draft, &choices, shown);
     }
@@ -581,6 +585,10 @@ pub(crate) async fn update(
     };
     let draft = Draft::submitted(&form, &choices.defs);
     if form.get("intent") == "enable_all" {
+        // Only filled in for review; still only for those who may manage roles.
+        if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::RolesManage) {
+            return refused;
+        }
         let (draft, shown) = enabled_all(draft, &choices);
         return render(console, Some(&before), &draft, &choices, shown);
     }
@@ -627,6 +635,9 @@ pub(crate) async fn delete(
         Err(error) => return service_page(error),
     };
     if !form.has("confirm") {
+        if let Some(refused) = refuse_unless_org_wide(&console.ctx, Capability::RolesManage) {
+            return refused;
+        }
         let choices = match choices(&state, &console).await {
             Ok(c) => c,
             Err(refused) => return refused,
