@@ -25,6 +25,7 @@ on_both_backends!(
     roles_are_saved_with_a_preset_or_a_module_grid,
     a_division_administrator_edits_only_their_part_of_the_tree,
     another_organizations_objects_are_not_found_on_organization_screens,
+    the_mailbox_shows_messages_and_the_audit_log_pages_back_in_time,
 );
 
 const PASSWORD: &str = "Console-Org-Password-42";
@@ -930,4 +931,61 @@ async fn another_organizations_objects_are_not_found_on_organization_screens(bac
     // Their audit log and mailbox are not ours.
     let (_, html) = browser.get("/console/audit").await;
     assert!(!html.contains("Station 9") && !html.contains("Battalion"));
+}
+
+async fn the_mailbox_shows_messages_and_the_audit_log_pages_back_in_time(backend: Backend) {
+    let org = org(backend).await;
+    org.api
+        .post(
+            "/users",
+            &json!({"login": "robin", "first_name": "Robin", "last_name": "<b>Reyes</b>",
+                    "email": "robin@example.com", "generate_password": true,
+                    "send_notification": true,
+                    "placements": [{"node_id": org.root, "role_id": org.employee_role}]}),
+        )
+        .await
+        .expect(201);
+    for i in 0..30 {
+        org.api
+            .post("/reference/units", &json!({"name": format!("Unit {i:02}")}))
+            .await
+            .expect(201);
+    }
+    let (browser, _) = org.admin().await;
+    let (status, html) = browser.get("/console/mailbox").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("robin@example.com"));
+    assert!(html.contains("Queued"));
+    assert!(html.contains("<pre class=\"message\">"));
+    assert!(!html.contains("<b>Reyes"));
+    let (status, html) = browser.get("/console/mailbox?status=sent").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("robin@example.com"));
+    assert!(html.contains("No messages."));
+    let (status, html) = browser.get("/console/mailbox?status=lost").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Must be one of: queued, sent, failed"));
+
+    // 30 units, the user and the organization: newest first, 25 a page.
+    let (_, html) = browser.get("/console/audit").await;
+    let total = org.api.get("/audit?limit=1").await.expect(200)["total"]
+        .as_i64()
+        .unwrap();
+    assert!(total >= 32);
+    assert!(html.contains(&format!("1\u{2013}25 of {total}")), "{html}");
+    assert!(html.contains("<ins>Unit 29</ins>"));
+    assert!(!html.contains("<ins>Unit 00</ins>"));
+    let marker = "href=\"/console/audit?cursor=";
+    let at = html.find(marker).expect("an Older link") + "href=\"".len();
+    let older = html[at..at + html[at..].find('"').unwrap()]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let (status, html) = browser.get(&older).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("26\u{2013}{total} of {total}")),
+        "{html}"
+    );
+    assert!(html.contains("<ins>Unit 00</ins>"));
+    assert!(html.contains("\u{ab} Newest"));
 }
