@@ -575,6 +575,39 @@ pub async fn list_for_user(
     list_filtered(store, ctx, &filter, before, page).await
 }
 
+/// Most actors [`actors`] lists.
+const ACTORS_MAX: i64 = 1000;
+
+/// A user who performed audited changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ActorName {
+    /// The user.
+    pub id: Uuid,
+    /// "First Last", or the display name.
+    pub name: String,
+    /// Their login.
+    pub login: String,
+}
+
+/// The people who appear as actors in the organization's audit log (deleted users
+/// included), by name, at most a thousand: what the audit log's actor filter offers.
+/// Needs `audit.view` over the whole organization.
+pub async fn actors(store: &Store, ctx: &Ctx) -> Result<Vec<ActorName>> {
+    authz::require_org_wide(ctx, Capability::AuditView)?;
+    Ok(store_audit::actors(store, ctx.org, ACTORS_MAX)
+        .await?
+        .into_iter()
+        .map(|row| ActorName {
+            id: row.id,
+            name: match row.display_name {
+                Some(d) if !d.trim().is_empty() => d,
+                _ => format!("{} {}", row.first_name, row.last_name),
+            },
+            login: row.login,
+        })
+        .collect())
+}
+
 fn parse_with_cursor(
     query: &AuditQuery,
     page: &PageRequest,

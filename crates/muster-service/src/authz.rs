@@ -190,6 +190,12 @@ pub fn require_on_node(ctx: &Ctx, capability: Capability, node: NodeId) -> Resul
     }
 }
 
+/// Whether the caller holds `capability` over `node` (what [`require_on_node`] asks).
+#[must_use]
+pub fn can_on_node(ctx: &Ctx, capability: Capability, node: NodeId) -> bool {
+    require_on_node(ctx, capability, node).is_ok()
+}
+
 /// No escalation for a role being defined or changed: the caller must hold, over the
 /// whole organization, every capability and module level the role would grant.
 pub fn require_definable(ctx: &Ctx, draft: &muster_access::RoleFacts) -> Result<()> {

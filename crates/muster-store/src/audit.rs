@@ -303,6 +303,36 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// A user who performed audited changes, for the audit log's actor filter.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActorRow {
+    /// The user.
+    pub id: Uuid,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Login.
+    pub login: String,
+}
+
+/// The users of `org` (deleted ones included) who appear as the actor of at least one
+/// audit event, by last and first name; at most `limit`.
+pub async fn actors(store: &Store, org: OrgId, limit: i64) -> Result<Vec<ActorRow>> {
+    Ok(on_conn!(store store, c => sqlx::query_as(
+        "SELECT u.id, u.first_name, u.last_name, u.display_name, u.login FROM users u \
+         WHERE u.org_id = $1 AND EXISTS (SELECT 1 FROM audit_events e \
+         WHERE e.org_id = $1 AND e.actor_id = u.id) \
+         ORDER BY lower(u.last_name), lower(u.first_name), u.id LIMIT $2",
+    )
+    .bind(org.as_uuid())
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
+}
+
 /// Every organization of the instance (id and sign-in handle), by handle: the chains
 /// `muster audit verify` checks.
 pub async fn organizations(store: &Store) -> Result<Vec<(Uuid, String)>> {

@@ -14,6 +14,7 @@ mod account;
 mod assets;
 mod auth;
 mod forms;
+mod organization;
 mod page;
 mod security;
 mod user_access;
@@ -86,6 +87,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/users/{id}/activity", get(user_more::activity))
         .route("/console/static/{file}", get(assets::serve))
+        .merge(organization::routes())
         .route("/console/{*rest}", get(page::not_found))
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -14,6 +14,7 @@ mod api_roles;
 mod api_users;
 mod cli;
 mod console;
+mod console_org;
 mod console_users;
 mod demo;
 mod robustness;

@@ -100,5 +100,52 @@
           .forEach(function (box) { if (!box.disabled) box.checked = all.checked; });
       });
     });
+    // Organization screens: the role editor keeps its preset and module grid in step (a
+    // preset fills the grid; changing the grid makes the role Custom; "Enable all" fills
+    // it without a round trip), and the privilege matrix colours its choices.
+    document.querySelectorAll("[data-role-editor]").forEach(function (editor) {
+      var levels = editor.querySelectorAll("select[data-module-level]");
+      function check(value) {
+        var radio = editor.querySelector("input[data-preset][value='" + value + "']");
+        if (radio) radio.checked = true;
+      }
+      function fill(attribute) {
+        levels.forEach(function (select) {
+          var level = select.getAttribute("data-" + attribute);
+          if (level) select.value = level;
+          var row = select.closest("tr");
+          if (row) {
+            row.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+              box.checked = box.hasAttribute("data-all-items");
+            });
+          }
+        });
+      }
+      editor.querySelectorAll("input[data-preset]").forEach(function (radio) {
+        radio.addEventListener("change", function () {
+          if (radio.checked && radio.value !== "custom") fill(radio.value);
+        });
+      });
+      levels.forEach(function (select) {
+        select.addEventListener("change", function () { check("custom"); });
+      });
+      editor.querySelectorAll(".module-grid input[type=checkbox]").forEach(function (box) {
+        box.addEventListener("change", function () { check("custom"); });
+      });
+      var enableAll = editor.querySelector("[data-enable-all]");
+      if (enableAll) {
+        enableAll.addEventListener("click", function (event) {
+          event.preventDefault();
+          fill("enable_all");
+          check("custom");
+        });
+      }
+    });
+    document.querySelectorAll("select.access-select").forEach(function (select) {
+      select.addEventListener("change", function () {
+        select.classList.remove("access-none", "access-view", "access-edit");
+        select.classList.add("access-" + (select.value || "none"));
+      });
+    });
   });
 })();
