@@ -22,6 +22,10 @@ const FORM_OVERHEAD: u64 = 64 * 1024;
 const TEXT_FIELD_MAX: usize = 4 * 1024;
 /// Most parts accepted in one form.
 const PARTS_MAX: usize = 10;
+/// How much of a refused body is still read (and thrown away) so that the client, which
+/// is usually still sending, gets the 413 cleanly instead of a reset connection. Beyond
+/// this the connection is simply dropped.
+const DRAIN_MAX: u64 = 32 * 1024 * 1024;
 
 /// What an upload carried.
 #[derive(Debug)]
@@ -53,7 +57,12 @@ pub(crate) async fn receive(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if length.is_some_and(|l| l > limit.saturating_add(FORM_OVERHEAD)) {
+    if let Some(length) = length
+        && length > limit.saturating_add(FORM_OVERHEAD)
+    {
+        if length <= DRAIN_MAX {
+            drain(request.into_body().into_data_stream()).await;
+        }
         return Err(Problem::too_large(limit));
     }
     let content_type = request
@@ -74,7 +83,10 @@ pub(crate) async fn receive(
         while let Some(chunk) = body.next().await {
             let chunk =
                 chunk.map_err(|e| Problem::bad_request(format!("reading the body: {e}")))?;
-            staging.write(&chunk).await.map_err(Problem::from)?;
+            if let Err(error) = staging.write(&chunk).await {
+                drain(body).await;
+                return Err(error.into());
+            }
         }
         let staged = staging.finish().await.map_err(Problem::from)?;
         return Ok(Received {
@@ -95,6 +107,20 @@ pub(crate) async fn receive(
             "send the file as multipart/form-data with the content in the field `file`"
         },
     ))
+}
+
+/// Reads and discards what is left of a refused body, up to [`DRAIN_MAX`] bytes.
+async fn drain<S, E>(mut body: S)
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+{
+    let mut drained = 0_u64;
+    while let Some(Ok(chunk)) = body.next().await {
+        drained += chunk.len() as u64;
+        if drained > DRAIN_MAX {
+            break;
+        }
+    }
 }
 
 fn malformed(error: &axum::extract::multipart::MultipartError) -> Problem {
@@ -137,7 +163,16 @@ async fn form(
             meta.content_type = field.content_type().map(str::to_owned);
             let mut staging = blobs.stage(limit).await.map_err(Problem::from)?;
             while let Some(chunk) = field.chunk().await.map_err(|e| malformed(&e))? {
-                staging.write(&chunk).await.map_err(Problem::from)?;
+                if let Err(error) = staging.write(&chunk).await {
+                    let mut drained = 0_u64;
+                    while let Ok(Some(chunk)) = field.chunk().await {
+                        drained += chunk.len() as u64;
+                        if drained > DRAIN_MAX {
+                            break;
+                        }
+                    }
+                    return Err(error.into());
+                }
             }
             staged = Some(staging.finish().await.map_err(Problem::from)?);
             continue;
