@@ -406,6 +406,45 @@ fn link(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<String> {
     Some(value)
 }
 
+/// The date rules: a date is required and lies in the past (a promotion not applied yet
+/// may be planned); a last day is not before the date, and a past position's is not in
+/// the future.
+fn check_dates(
+    errors: &mut ValidationErrors,
+    section: RecordSection,
+    draft: &RecordDraft,
+    today: NaiveDate,
+    applied: bool,
+) {
+    let future_allowed = section == RecordSection::Promotions && !applied;
+    match draft.date {
+        None => errors.push("date", "is required"),
+        Some(date) => {
+            if let Err(message) = date_in_range(date) {
+                errors.push("date", message);
+            } else if date > today && !future_allowed {
+                errors.push(
+                    "date",
+                    if section == RecordSection::Promotions {
+                        "must not be in the future to apply the promotion"
+                    } else {
+                        "must not be in the future"
+                    },
+                );
+            }
+        }
+    }
+    if let Some(ends_on) = draft.ends_on {
+        if let Err(message) = date_in_range(ends_on) {
+            errors.push("ends_on", message);
+        } else if draft.date.is_some_and(|d| ends_on < d) {
+            errors.push("ends_on", "must not be before the date");
+        } else if section == RecordSection::ServiceHistory && ends_on > today {
+            errors.push("ends_on", "must not be in the future");
+        }
+    }
+}
+
 /// Validates `draft` for `section`, with `today` as the latest date that is not in the
 /// future; `applied` says whether the record is (or becomes) an applied promotion.
 /// Returns the draft with its texts trimmed (blank ones cleared).
@@ -450,33 +489,7 @@ pub fn check(
     if section == RecordSection::FeedbackNotes && notes.is_none() {
         errors.push("notes", "is required: the feedback itself");
     }
-    let future_allowed = section == RecordSection::Promotions && !applied;
-    match draft.date {
-        None => errors.push("date", "is required"),
-        Some(date) => {
-            if let Err(message) = date_in_range(date) {
-                errors.push("date", message);
-            } else if date > today && !future_allowed {
-                errors.push(
-                    "date",
-                    if section == RecordSection::Promotions {
-                        "must not be in the future to apply the promotion"
-                    } else {
-                        "must not be in the future"
-                    },
-                );
-            }
-        }
-    }
-    if let Some(ends_on) = draft.ends_on {
-        if let Err(message) = date_in_range(ends_on) {
-            errors.push("ends_on", message);
-        } else if draft.date.is_some_and(|d| ends_on < d) {
-            errors.push("ends_on", "must not be before the date");
-        } else if section == RecordSection::ServiceHistory && ends_on > today {
-            errors.push("ends_on", "must not be in the future");
-        }
-    }
+    check_dates(&mut errors, section, draft, today, applied);
     if let Some(rating) = draft.rating
         && !(RATING_MIN..=RATING_MAX).contains(&rating)
     {

@@ -47,7 +47,7 @@ pub struct Renditions {
 }
 
 /// Why an upload is not a usable picture (the client's fault: 422).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ImageRefusal {
     /// Not an image of an accepted format, whatever it claims.
     #[error("must be a JPEG, PNG, WebP or GIF image")]
@@ -101,14 +101,14 @@ fn encode(image: &DynamicImage) -> Result<Encoded, ImageRefusal> {
     let rgba = image.to_rgba8();
     let mut rgb = RgbImage::new(rgba.width(), rgba.height());
     for (out, pixel) in rgb.pixels_mut().zip(rgba.pixels()) {
-        let [r, g, b, a] = pixel.0;
-        let over_white = |c: u8| {
-            let c = u32::from(c);
-            let a = u32::from(a);
-            // c·a + 255·(255 − a), divided by 255 and rounded: stays within 0..=255.
-            u8::try_from((c * a + 255 * (255 - a) + 127) / 255).unwrap_or(u8::MAX)
+        let [red, green, blue, alpha] = pixel.0;
+        let alpha = u32::from(alpha);
+        let over_white = |channel: u8| {
+            // channel·alpha + 255·(255 − alpha), divided by 255 and rounded: 0..=255.
+            let mixed = (u32::from(channel) * alpha + 255 * (255 - alpha) + 127) / 255;
+            u8::try_from(mixed).unwrap_or(u8::MAX)
         };
-        out.0 = [over_white(r), over_white(g), over_white(b)];
+        out.0 = [over_white(red), over_white(green), over_white(blue)];
     }
     let mut bytes = Vec::new();
     JpegEncoder::new_with_quality(&mut bytes, QUALITY)

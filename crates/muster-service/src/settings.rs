@@ -369,6 +369,7 @@ mod tests {
                 enabled: true,
                 employees_see_own: true,
                 employees_update_own: true,
+                max_file_bytes: muster_domain::settings::DEFAULT_MAX_FILE_BYTES,
             }
         );
     }

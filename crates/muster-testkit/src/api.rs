@@ -237,10 +237,13 @@ impl Api {
         let mut body = Vec::new();
         for part in parts {
             body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-            let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", part.name);
-            if let Some(file_name) = &part.file_name {
-                disposition.push_str(&format!("; filename=\"{file_name}\""));
-            }
+            let disposition = match &part.file_name {
+                Some(file_name) => format!(
+                    "Content-Disposition: form-data; name=\"{}\"; filename=\"{file_name}\"",
+                    part.name
+                ),
+                None => format!("Content-Disposition: form-data; name=\"{}\"", part.name),
+            };
             body.extend_from_slice(disposition.as_bytes());
             body.extend_from_slice(b"\r\n");
             if let Some(content_type) = &part.content_type {

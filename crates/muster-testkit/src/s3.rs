@@ -1,4 +1,4 @@
-//! A real S3-compatible server for the blob store's tests: moto (PyPI `moto[server]`) in
+//! A real S3-compatible server for the blob store's tests: moto (`moto[server]` from `PyPI`) in
 //! server mode on a free loopback port, stopped when dropped.
 //!
 //! `.ci/run` installs moto; without it the tests that need it fail saying how to install
@@ -44,7 +44,7 @@ impl S3Server {
             .spawn()
             .expect("start python3 for the moto S3 server");
         let mut lines = BufReader::new(child.stdout.take().expect("moto's stdout")).lines();
-        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        let first = tokio::time::timeout(Duration::from_mins(1), lines.next_line())
             .await
             .expect("moto starts within a minute")
             .expect("read moto's stdout")

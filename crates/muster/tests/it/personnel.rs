@@ -71,7 +71,7 @@ pub async fn station_with_env(backend: Backend, env: &[(&str, &str)]) -> Station
         ]}),
     )
     .await;
-    let officers = id_of(
+    let officer_group = id_of(
         &admin,
         "/command-groups",
         json!({"name": "Officers", "parent_id": sergeants, "privileges": [
@@ -91,13 +91,13 @@ pub async fn station_with_env(backend: Backend, env: &[(&str, &str)]) -> Station
     let officer = id_of(
         &admin,
         "/users",
-        person("officer", Some(&officers), &employee),
+        person("officer", Some(&officer_group), &employee),
     )
     .await;
     let officer2 = id_of(
         &admin,
         "/users",
-        person("officer2", Some(&officers), &employee),
+        person("officer2", Some(&officer_group), &employee),
     )
     .await;
     id_of(&admin, "/users", person("clerk", None, &clerk_role)).await;

@@ -8,7 +8,11 @@ use image::{ImageFormat, Rgb, RgbImage};
 /// A `width`×`height` picture as `format`.
 pub fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let image = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        Rgb([
+            u8::try_from(x % 256).unwrap(),
+            u8::try_from(y % 256).unwrap(),
+            90,
+        ])
     });
     let mut out = Cursor::new(Vec::new());
     image.write_to(&mut out, format).unwrap();
@@ -46,9 +50,9 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+fn chunk(kind: [u8; 4], data: &[u8]) -> Vec<u8> {
     let mut out = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
-    out.extend_from_slice(kind);
+    out.extend_from_slice(&kind);
     out.extend_from_slice(data);
     let mut covered = kind.to_vec();
     covered.extend_from_slice(data);
@@ -84,9 +88,9 @@ pub fn png_bomb(width: u32, height: u32, bit_depth: u8, color_type: u8) -> Vec<u
     let mut ihdr = width.to_be_bytes().to_vec();
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[bit_depth, color_type, 0, 0, 0]);
-    out.extend_from_slice(&chunk(b"IHDR", &ihdr));
-    out.extend_from_slice(&chunk(b"IDAT", &zlib_stored(&[0_u8; 4096])));
-    out.extend_from_slice(&chunk(b"IEND", &[]));
+    out.extend_from_slice(&chunk(*b"IHDR", &ihdr));
+    out.extend_from_slice(&chunk(*b"IDAT", &zlib_stored(&[0_u8; 4096])));
+    out.extend_from_slice(&chunk(*b"IEND", &[]));
     out
 }
 

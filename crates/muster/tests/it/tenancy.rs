@@ -28,6 +28,7 @@ struct Owned {
     secrets: Vec<String>,
 }
 
+#[allow(clippy::too_many_lines)] // One organization's worth of objects, in order.
 async fn populate(api: &Api, org: &OrgFixture) -> Owned {
     let node = create(
         api,
