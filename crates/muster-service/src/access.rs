@@ -286,6 +286,7 @@ const UNRELATED_KINDS: &[&str] = &[
     "barcode",
     "emergency_contact",
     "reference_item",
+    crate::audit::REFUSAL_KIND,
     crate::records::TARGET_KIND,
     crate::files::TARGET_KIND,
     crate::photos::TARGET_KIND,
