@@ -78,6 +78,14 @@ id_type!(
     OrgId
 );
 id_type!(
+    /// A personnel record (commendation, discipline, promotion, …).
+    RecordId
+);
+id_type!(
+    /// An employee file.
+    FileId
+);
+id_type!(
     /// A node of an organization's tree (the root node stands for the organization itself).
     NodeId
 );

@@ -62,6 +62,7 @@ macro_rules! wire_enum {
 
 pub mod access;
 pub mod auth;
+pub mod files;
 pub mod hierarchy;
 pub mod ids;
 pub mod modules;
@@ -70,6 +71,7 @@ pub mod org;
 pub mod paging;
 pub mod patch;
 pub mod people;
+pub mod records;
 pub mod reference;
 pub mod roles;
 pub mod settings;
@@ -77,7 +79,7 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    AuditEventId, CommandGroupId, ContactId, ModuleId, NodeId, NodeKindId, OrgId, ReferenceItemId,
-    RoleId, TokenId, UserId,
+    AuditEventId, CommandGroupId, ContactId, FileId, ModuleId, NodeId, NodeKindId, OrgId, RecordId,
+    ReferenceItemId, RoleId, TokenId, UserId,
 };
 pub use validation::{FieldError, ValidationErrors};

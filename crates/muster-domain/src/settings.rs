@@ -44,6 +44,16 @@ pub const DEFAULT_PASSWORD_MIN_LENGTH: i64 = 10;
 /// Accepted range of `password_min_length`.
 pub const PASSWORD_MIN_LENGTH_RANGE: std::ops::RangeInclusive<i64> = 8..=128;
 
+/// Largest employee file accepted, unless the organization chose (10 MiB).
+pub const DEFAULT_MAX_FILE_BYTES: i64 = 10 * 1024 * 1024;
+/// Accepted range of `files_module.max_file_bytes` (1 KiB to 1 GiB; the server's
+/// `upload_max_bytes` caps it further).
+pub const MAX_FILE_BYTES_RANGE: std::ops::RangeInclusive<i64> = 1024..=1024 * 1024 * 1024;
+
+fn default_max_file_bytes() -> i64 {
+    DEFAULT_MAX_FILE_BYTES
+}
+
 /// The employee files module's switches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FilesModule {
@@ -53,6 +63,10 @@ pub struct FilesModule {
     pub employees_see_own: bool,
     /// Whether employees can upload, replace and delete their own files.
     pub employees_update_own: bool,
+    /// Largest file accepted, in bytes (1024 to 1073741824; default 10 MiB). The server's
+    /// `upload_max_bytes` configuration caps it.
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: i64,
 }
 
 impl Default for FilesModule {
@@ -61,6 +75,7 @@ impl Default for FilesModule {
             enabled: true,
             employees_see_own: true,
             employees_update_own: false,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
     }
 }
@@ -128,6 +143,10 @@ pub struct FilesModulePatch {
     #[serde(default, deserialize_with = "crate::patch::nullable")]
     #[schema(value_type = bool)]
     pub employees_update_own: Option<Option<bool>>,
+    /// New largest file size in bytes.
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[schema(value_type = i64)]
+    pub max_file_bytes: Option<Option<i64>>,
 }
 
 /// `address` in `PATCH /settings`: only the parts given change; `null` clears a part.

@@ -277,7 +277,9 @@ fn user_facts(
 /// by reloading that user.
 const USER_KINDS: &[&str] = &["user", "placement"];
 /// Changes to objects of these kinds do not touch the index at all. Any other kind (the
-/// tree, roles, modules, the hierarchy, kinds added later) rebuilds it.
+/// tree, roles, modules, the hierarchy, kinds added later) rebuilds it. Personnel
+/// records, employee files and photos are about a person's file, never about who may do
+/// what.
 const UNRELATED_KINDS: &[&str] = &[
     "settings",
     "token",
@@ -285,9 +287,31 @@ const UNRELATED_KINDS: &[&str] = &[
     "emergency_contact",
     "reference_item",
     crate::audit::REFUSAL_KIND,
+    crate::records::TARGET_KIND,
+    crate::files::TARGET_KIND,
+    crate::photos::TARGET_KIND,
 ];
 /// More changes than this since the cached index: rebuild rather than follow them.
 const FOLLOW_LIMIT: i64 = 500;
+
+/// The users whose facts `changes` may have changed, or `None` when one of them needs a
+/// rebuild of the whole index.
+fn touched_users(changes: &[store_access::ChangeRow]) -> Option<Vec<uuid::Uuid>> {
+    let mut touched: Vec<uuid::Uuid> = Vec::new();
+    for change in changes {
+        let kind = change.target_kind.as_str();
+        if UNRELATED_KINDS.contains(&kind) {
+            continue;
+        }
+        match (USER_KINDS.contains(&kind), change.subject_id) {
+            (true, Some(user)) => touched.push(user),
+            _ => return None,
+        }
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    Some(touched)
+}
 
 /// The index at `counter`, from `old` (at `old_counter`) by reloading only the users the
 /// changes in between were about — or `None` when a change needs a rebuild.
@@ -302,19 +326,9 @@ async fn follow(
     if i64::try_from(changes.len()).unwrap_or(i64::MAX) > FOLLOW_LIMIT {
         return Ok(None);
     }
-    let mut touched: Vec<uuid::Uuid> = Vec::new();
-    for change in &changes {
-        let kind = change.target_kind.as_str();
-        if UNRELATED_KINDS.contains(&kind) {
-            continue;
-        }
-        match (USER_KINDS.contains(&kind), change.subject_id) {
-            (true, Some(user)) => touched.push(user),
-            _ => return Ok(None),
-        }
-    }
-    touched.sort_unstable();
-    touched.dedup();
+    let Some(touched) = touched_users(&changes) else {
+        return Ok(None);
+    };
     let mut index = old.clone();
     if touched.is_empty() {
         return Ok(Some(index));
@@ -683,4 +697,42 @@ pub async fn record_access(
         sections,
         administrators,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use muster_store::access::ChangeRow;
+
+    use super::*;
+
+    fn change(kind: &str, subject: Option<uuid::Uuid>) -> ChangeRow {
+        ChangeRow {
+            seq: 1,
+            target_kind: kind.to_owned(),
+            subject_id: subject,
+        }
+    }
+
+    #[test]
+    fn changes_to_a_persons_file_leave_the_index_alone() {
+        let person = uuid::Uuid::now_v7();
+        let changes = [
+            change(crate::records::TARGET_KIND, Some(person)),
+            change(crate::files::TARGET_KIND, Some(person)),
+            change(crate::photos::TARGET_KIND, Some(person)),
+            change("emergency_contact", Some(person)),
+        ];
+        assert_eq!(touched_users(&changes), Some(Vec::new()));
+    }
+
+    #[test]
+    fn user_changes_reload_the_user_and_structural_ones_rebuild() {
+        let person = uuid::Uuid::now_v7();
+        let promoted = [
+            change(crate::records::TARGET_KIND, Some(person)),
+            change("user", Some(person)),
+        ];
+        assert_eq!(touched_users(&promoted), Some(vec![person]));
+        assert_eq!(touched_users(&[change("command_group", None)]), None);
+    }
 }

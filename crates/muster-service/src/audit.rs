@@ -65,6 +65,13 @@ impl Changes {
         self
     }
 
+    /// Drops one field's change (bookkeeping that is not a change of its own).
+    #[must_use]
+    pub fn without(mut self, field: &str) -> Self {
+        self.0.remove(field);
+        self
+    }
+
     /// Whether nothing changed.
     #[must_use]
     pub fn is_empty(&self) -> bool {

@@ -47,12 +47,27 @@ pub enum ServiceError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An upload is larger than allowed; nothing was stored.
+    #[error("the upload is larger than the {limit} bytes allowed")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Blob storage failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// Password hashing failed (never expected with valid parameters).
     #[error("password hashing failed: {0}")]
     Hashing(String),
 }
 
 impl ServiceError {
+    /// A photo upload that is not a usable picture: 422 on `photo`.
+    #[must_use]
+    pub fn refused_image(refusal: crate::images::ImageRefusal) -> Self {
+        Self::Validation(ValidationErrors::single("photo", refusal.to_string()))
+    }
+
     /// A conflict on `field`.
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Conflict {

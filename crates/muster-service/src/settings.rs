@@ -9,8 +9,8 @@ use muster_domain::ValidationErrors;
 use muster_domain::org::Address;
 use muster_domain::settings::{
     AddressPatch, FilesModule, FilesModulePatch, LOCKOUT_RELEASE_MINUTES_RANGE,
-    LOCKOUT_THRESHOLD_RANGE, PASSWORD_MIN_LENGTH_RANGE, SELF_SERVICE_FIELDS, Settings,
-    SettingsPatch,
+    LOCKOUT_THRESHOLD_RANGE, MAX_FILE_BYTES_RANGE, PASSWORD_MIN_LENGTH_RANGE, SELF_SERVICE_FIELDS,
+    Settings, SettingsPatch,
 };
 use muster_store::settings::{self as store_settings, SettingsRow};
 use muster_store::{Store, Tx};
@@ -165,6 +165,16 @@ fn files_module(
             patch.employees_update_own,
             current.employees_update_own,
         ),
+        max_file_bytes: not_null(errors, "files_module.max_file_bytes", patch.max_file_bytes)
+            .and_then(|v| {
+                in_range(
+                    errors,
+                    "files_module.max_file_bytes",
+                    v,
+                    &MAX_FILE_BYTES_RANGE,
+                )
+            })
+            .unwrap_or(current.max_file_bytes),
     }
 }
 
@@ -359,6 +369,7 @@ mod tests {
                 enabled: true,
                 employees_see_own: true,
                 employees_update_own: true,
+                max_file_bytes: muster_domain::settings::DEFAULT_MAX_FILE_BYTES,
             }
         );
     }

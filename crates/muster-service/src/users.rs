@@ -1230,7 +1230,15 @@ pub async fn transition(
     step: Transition,
 ) -> Result<User> {
     let reason = checked_step(&step)?;
-    authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
+    // The `status` privilege of the command hierarchy switches people between active and
+    // inactive (DESIGN.md §2.2); every other step, and reactivating someone banned,
+    // retired or separated, needs `users.lifecycle`.
+    let by_status_privilege = matches!(step, Transition::Deactivate | Transition::Reactivate)
+        && authz::can_see(ctx, id)
+        && authz::can_section(ctx, id, Section::Status, Access::Edit);
+    if !by_status_privilege {
+        authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
+    }
     authz::require_confirmed(ctx, id)?;
 
     let mut tx = store.begin_in(ctx.org).await?;
@@ -1241,6 +1249,16 @@ pub async fn transition(
     }
     check_version(if_match, before.version, "user")?;
     let target = step.target();
+    if by_status_privilege
+        && !authz::can(ctx, Capability::UsersLifecycle, AccessTarget::User(id))
+        && !matches!(before.status, UserStatus::Active | UserStatus::Inactive)
+    {
+        return Err(ServiceError::Forbidden(format!(
+            "the status privilege switches people between active and inactive; a user who \
+             is {} is reactivated with users.lifecycle",
+            before.status
+        )));
+    }
     if !step.allowed_from().contains(&before.status) {
         return Err(ServiceError::conflict(
             "status",

@@ -102,6 +102,69 @@ impl Reply {
     }
 }
 
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// Form field name.
+    pub name: String,
+    /// File name, for file parts.
+    pub file_name: Option<String>,
+    /// Media type, for file parts.
+    pub content_type: Option<String>,
+    /// Content.
+    pub data: Vec<u8>,
+}
+
+impl Part {
+    /// A text field.
+    #[must_use]
+    pub fn text(name: &str, value: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            file_name: None,
+            content_type: None,
+            data: value.as_bytes().to_vec(),
+        }
+    }
+
+    /// A file field.
+    #[must_use]
+    pub fn file(name: &str, file_name: &str, content_type: &str, data: Vec<u8>) -> Self {
+        Self {
+            name: name.to_owned(),
+            file_name: Some(file_name.to_owned()),
+            content_type: Some(content_type.to_owned()),
+            data,
+        }
+    }
+}
+
+/// A response whose body is kept as bytes (downloads).
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub bytes: Vec<u8>,
+}
+
+impl Download {
+    /// A header's value (empty when absent).
+    #[must_use]
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// The boundary of the multipart bodies [`Api::upload`] builds.
+const BOUNDARY: &str = "muster-test-boundary-7MA4YWxkTrZu0gW";
+
 /// Calls the JSON API with a bearer token.
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -126,7 +189,10 @@ impl Api {
     pub fn at(base_url: &str, token: &str) -> Self {
         Self {
             base: format!("{base_url}/api/v1"),
-            client: reqwest::Client::new(),
+            client: {
+                crate::install_tls_provider();
+                reqwest::Client::new()
+            },
             token: token.to_owned(),
         }
     }
@@ -157,6 +223,92 @@ impl Api {
             status,
             headers,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Sends `parts` as `multipart/form-data` with `method` (`POST` or `PUT`).
+    pub async fn upload(
+        &self,
+        method: Method,
+        path: &str,
+        parts: &[Part],
+        if_match: Option<&str>,
+    ) -> Reply {
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+            let disposition = match &part.file_name {
+                Some(file_name) => format!(
+                    "Content-Disposition: form-data; name=\"{}\"; filename=\"{file_name}\"",
+                    part.name
+                ),
+                None => format!("Content-Disposition: form-data; name=\"{}\"", part.name),
+            };
+            body.extend_from_slice(disposition.as_bytes());
+            body.extend_from_slice(b"\r\n");
+            if let Some(content_type) = &part.content_type {
+                body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+            }
+            body.extend_from_slice(b"\r\n");
+            body.extend_from_slice(&part.data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.send_raw(
+            method,
+            path,
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            body,
+            if_match,
+        )
+        .await
+    }
+
+    /// Sends `body` as it is, with `content_type`.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        if_match: Option<&str>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(etag) = if_match {
+            request = request.header(IF_MATCH, etag);
+        }
+        let response = request.send().await.expect("send the request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("read the response");
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    /// `GET path`, keeping the body as bytes.
+    pub async fn download(&self, path: &str) -> Download {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("send the request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("read the response").to_vec();
+        Download {
+            status,
+            headers,
+            bytes,
         }
     }
 

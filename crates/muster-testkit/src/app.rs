@@ -15,7 +15,7 @@ use crate::database::{Backend, TestDatabase};
 const START_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Environment variables of the test process that must not leak into `muster`.
-const SCRUBBED_ENV: [&str; 16] = [
+const SCRUBBED_ENV: [&str; 24] = [
     "MUSTER_SMTP_HOST",
     "MUSTER_SMTP_PORT",
     "MUSTER_SMTP_TLS",
@@ -32,6 +32,14 @@ const SCRUBBED_ENV: [&str; 16] = [
     "MUSTER_LOG_FORMAT",
     "MUSTER_CONFIG",
     "MUSTER_LOG",
+    "MUSTER_BLOB_STORE",
+    "MUSTER_S3_BUCKET",
+    "MUSTER_S3_REGION",
+    "MUSTER_S3_ENDPOINT",
+    "MUSTER_S3_ACCESS_KEY_ID",
+    "MUSTER_S3_SECRET_ACCESS_KEY",
+    "MUSTER_S3_ALLOW_HTTP",
+    "MUSTER_UPLOAD_MAX_BYTES",
 ];
 
 /// What a finished `muster` command printed.
@@ -94,7 +102,10 @@ impl TestApp {
             env: Vec::new(),
             stdout: Arc::default(),
             base_url: String::new(),
-            client: reqwest::Client::new(),
+            client: {
+                crate::install_tls_provider();
+                reqwest::Client::new()
+            },
         };
         app.start_with_env(args, env).await;
         app
@@ -279,6 +290,12 @@ impl TestApp {
             Backend::Postgres => self.db.url().to_owned(),
         };
         Store::connect(&url).await.expect("open the test database")
+    }
+
+    /// The server's data directory (the SQLite database, stored files).
+    #[must_use]
+    pub fn data_dir(&self) -> PathBuf {
+        self.db.data_dir()
     }
 
     /// The test's temporary directory (the server's working directory).

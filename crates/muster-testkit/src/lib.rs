@@ -21,12 +21,24 @@
 mod api;
 mod app;
 mod database;
+mod s3;
 mod smtp;
 
-pub use api::{Api, OrgFixture, Reply};
+pub use api::{Api, Download, OrgFixture, Part, Reply};
 pub use app::{CommandOutput, TestApp};
 pub use database::{Backend, TestDatabase};
+pub use s3::S3Server;
 pub use smtp::{ReceivedMessage, SmtpSink};
+
+/// Installs ring as the process's TLS crypto provider. The workspace builds reqwest's
+/// rustls without a bundled provider (see `muster_service::blobs`), so every process that
+/// makes an HTTP client installs one first; the testkit does it wherever it makes one.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
 
 /// Generates `mod NAME { sqlite, postgres }` tests that run `async fn NAME(Backend)` on
 /// each backend.

@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod middleware;
 pub mod problem;
+mod upload;
 
 use std::sync::Arc;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// The organizations' access indexes.
     pub access: Arc<muster_service::access::AccessCache>,
+    /// Where employee files and photos are kept.
+    pub blobs: muster_service::blobs::Blobs,
 }
 
 /// Builds the application: every route with its middleware.

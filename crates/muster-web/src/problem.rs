@@ -86,6 +86,17 @@ impl Problem {
         )
     }
 
+    /// 413: an upload larger than `limit` bytes; nothing was stored.
+    #[must_use]
+    pub fn too_large(limit: u64) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Too large",
+            format!("the upload is larger than the {limit} bytes allowed; nothing was stored"),
+        )
+    }
+
     /// 422 with one field error.
     #[must_use]
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -157,7 +168,11 @@ impl From<ServiceError> for Problem {
                 )
                 .with_errors(vec![error])
             }
-            ServiceError::ReadFile { .. } | ServiceError::Store(_) | ServiceError::Hashing(_) => {
+            ServiceError::TooLarge { limit } => Self::too_large(limit),
+            ServiceError::ReadFile { .. }
+            | ServiceError::Store(_)
+            | ServiceError::Blob(_)
+            | ServiceError::Hashing(_) => {
                 // The cause goes to the log (inside the request's span, with its id); the
                 // client learns nothing about internals.
                 tracing::error!(error = %error, cause = ?error, "request failed");

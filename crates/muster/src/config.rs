@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 24] = [
     "bind",
     "data_dir",
     "database_url",
@@ -34,7 +34,25 @@ const ENV_KEYS: [&str; 16] = [
     "outbox_lease_ms",
     "login_rate_per_ip",
     "login_rate_per_login",
+    "blob_store",
+    "s3_bucket",
+    "s3_region",
+    "s3_endpoint",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "s3_allow_http",
+    "upload_max_bytes",
 ];
+
+/// Where employee files and photos are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStore {
+    /// `<data_dir>/blobs`.
+    Local,
+    /// An S3-compatible bucket (`s3_*` keys).
+    S3,
+}
 
 /// How the connection to the SMTP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +114,22 @@ pub struct Config {
     /// How long a claimed message is reserved for the worker that claimed it, in
     /// milliseconds (after a crash, another process takes it over once this expires).
     pub outbox_lease_ms: u64,
+    /// Where employee files and photos are kept.
+    pub blob_store: BlobStore,
+    /// S3 bucket (with `blob_store = "s3"`).
+    pub s3_bucket: Option<String>,
+    /// S3 region.
+    pub s3_region: String,
+    /// Endpoint of an S3-compatible service; AWS when unset.
+    pub s3_endpoint: Option<String>,
+    /// S3 access key id; the usual AWS environment variables when unset.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<SecretString>,
+    /// Accept a plain `http://` S3 endpoint.
+    pub s3_allow_http: bool,
+    /// The largest upload accepted at all, in bytes (organizations choose less).
+    pub upload_max_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -112,6 +146,10 @@ struct Defaults {
     outbox_lease_ms: u64,
     login_rate_per_ip: u32,
     login_rate_per_login: u32,
+    blob_store: BlobStore,
+    s3_region: &'static str,
+    s3_allow_http: bool,
+    upload_max_bytes: u64,
 }
 
 impl Config {
@@ -131,6 +169,10 @@ impl Config {
             outbox_lease_ms: 120_000,
             login_rate_per_ip: 20,
             login_rate_per_login: 10,
+            blob_store: BlobStore::Local,
+            s3_region: "us-east-1",
+            s3_allow_http: false,
+            upload_max_bytes: 100 * 1024 * 1024,
         }));
         match file {
             Some(path) => {
@@ -163,6 +205,30 @@ impl Config {
         })
     }
 
+    /// The blob store to open.
+    pub fn blob_config(&self) -> anyhow::Result<muster_service::blobs::BlobConfig> {
+        use muster_service::blobs::{BlobConfig, S3Config};
+        Ok(match self.blob_store {
+            BlobStore::Local => BlobConfig::Local,
+            BlobStore::S3 => {
+                let Some(bucket) = self.s3_bucket.clone().filter(|b| !b.trim().is_empty()) else {
+                    bail!("blob_store = \"s3\" needs s3_bucket");
+                };
+                BlobConfig::S3(S3Config {
+                    bucket,
+                    region: self.s3_region.clone(),
+                    endpoint: self.s3_endpoint.clone(),
+                    access_key_id: self.s3_access_key_id.clone(),
+                    secret_access_key: self
+                        .s3_secret_access_key
+                        .as_ref()
+                        .map(|s| s.expose_secret().to_owned()),
+                    allow_http: self.s3_allow_http,
+                })
+            }
+        })
+    }
+
     /// The database URL with any password masked, for display.
     #[must_use]
     pub fn database_url_masked(&self) -> String {
@@ -189,6 +255,17 @@ impl fmt::Debug for Config {
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_retry_base_ms", &self.outbox_retry_base_ms)
             .field("outbox_lease_ms", &self.outbox_lease_ms)
+            .field("blob_store", &self.blob_store)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_region", &self.s3_region)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field(
+                "s3_secret_access_key",
+                &self.s3_secret_access_key.as_ref().map(|_| "***"),
+            )
+            .field("s3_allow_http", &self.s3_allow_http)
+            .field("upload_max_bytes", &self.upload_max_bytes)
             .finish()
     }
 }
@@ -216,8 +293,17 @@ mod tests {
             outbox_poll_ms: 1000,
             outbox_retry_base_ms: 1000,
             outbox_lease_ms: 120_000,
+            blob_store: BlobStore::S3,
+            s3_bucket: Some("files".to_owned()),
+            s3_region: "us-east-1".to_owned(),
+            s3_endpoint: None,
+            s3_access_key_id: Some("AKIA".to_owned()),
+            s3_secret_access_key: Some(SecretString::from("s3secret")),
+            s3_allow_http: false,
+            upload_max_bytes: 1024,
         };
         let shown = format!("{config:?}");
+        assert!(!shown.contains("s3secret"), "{shown}");
         assert!(shown.contains("mail.example.org"), "{shown}");
         assert!(!shown.contains("smtpsecret"), "{shown}");
         assert!(!shown.contains("dbsecret"), "{shown}");

@@ -9,11 +9,13 @@ mod access;
 mod audit;
 pub(crate) mod auth;
 mod directory;
+mod files;
 mod hierarchy;
 mod modules;
 mod nodes;
 mod outbox;
 mod people;
+mod records;
 mod reference;
 mod roles;
 mod settings;
@@ -71,6 +73,8 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(hierarchy::routes())
         .merge(users::routes())
         .merge(people::routes())
+        .merge(records::routes())
+        .merge(files::routes())
         .merge(audit::routes())
         .merge(outbox::routes())
         .merge(auth::routes())

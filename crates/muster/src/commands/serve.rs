@@ -37,6 +37,13 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         per_login: config.login_rate_per_login,
     })
     .await?;
+    let blobs = muster_service::blobs::Blobs::open(
+        &config.blob_config()?,
+        &config.data_dir,
+        config.upload_max_bytes,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the blob store: {e}"))?;
+    tracing::info!(blob_store = blobs.kind(), "blob store ready");
     let listener = startup::bind(config.bind).await?;
     let addr = listener.local_addr()?;
 
@@ -71,6 +78,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         auth: Arc::new(auth),
         cookie_secure: config.cookie_secure,
         access,
+        blobs,
     });
     axum::serve(
         listener,

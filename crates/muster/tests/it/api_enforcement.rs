@@ -804,12 +804,92 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
         .post(&format!("/users/{other}/barcodes"), &json!({"code": "B-1"}))
         .await
         .expect(201);
+    let record = id_of(
+        &a.admin
+            .post(
+                &format!("/users/{other}/records/discipline"),
+                &json!({"date": "2026-01-01", "title": "Late"}),
+            )
+            .await,
+    );
+    let own_record = id_of(
+        &a.admin
+            .post(
+                &format!("/users/{own}/records/discipline"),
+                &json!({"date": "2026-01-01", "title": "Late"}),
+            )
+            .await,
+    );
+    let file = |user: String| {
+        let admin = a.admin.clone();
+        async move {
+            let reply = admin
+                .upload(
+                    Method::POST,
+                    &format!("/users/{user}/files"),
+                    &[muster_testkit::Part::file(
+                        "file",
+                        "a.txt",
+                        "text/plain",
+                        b"a".to_vec(),
+                    )],
+                    None,
+                )
+                .await;
+            id_of(&reply)
+        }
+    };
+    let other_file = file(other.clone()).await;
+    let own_file = file(own.clone()).await;
 
     // For each protected route: a request a permitted caller could make, and the
     // statuses that count as refused (404 for people the employee cannot see, 403 for
     // what they may see but not do).
     let user_routes = |target: &str| -> Vec<(&'static str, String, Option<Value>)> {
+        let (record, file) = if target == own {
+            (own_record.clone(), own_file.clone())
+        } else {
+            (record.clone(), other_file.clone())
+        };
         vec![
+            ("get", format!("/users/{target}/records/discipline"), None),
+            (
+                "post",
+                format!("/users/{target}/records/discipline"),
+                Some(json!({"date": "2026-01-02", "title": "Z"})),
+            ),
+            (
+                "get",
+                format!("/users/{target}/records/discipline/{record}"),
+                None,
+            ),
+            (
+                "patch",
+                format!("/users/{target}/records/discipline/{record}"),
+                Some(json!({"title": "Z"})),
+            ),
+            (
+                "delete",
+                format!("/users/{target}/records/discipline/{record}"),
+                None,
+            ),
+            ("get", format!("/users/{target}/files"), None),
+            ("post", format!("/users/{target}/files"), Some(json!({}))),
+            ("get", format!("/users/{target}/files/{file}"), None),
+            (
+                "put",
+                format!("/users/{target}/files/{file}"),
+                Some(json!({})),
+            ),
+            (
+                "patch",
+                format!("/users/{target}/files/{file}"),
+                Some(json!({"title": "Z"})),
+            ),
+            ("delete", format!("/users/{target}/files/{file}"), None),
+            ("get", format!("/users/{target}/photo"), None),
+            ("put", format!("/users/{target}/photo"), Some(json!({}))),
+            ("delete", format!("/users/{target}/photo"), None),
             (
                 "patch",
                 format!("/users/{target}"),
@@ -1013,6 +1093,17 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
         ("delete", "/barcodes/"),
         ("get", "/access"),
         ("get", "/audit"),
+        // No privilege of theirs covers their own discipline; employees do not keep
+        // their own files unless the organization lets them.
+        ("get", "/records/discipline"),
+        ("post", "/records/discipline"),
+        ("get", "/records/discipline/"),
+        ("patch", "/records/discipline/"),
+        ("delete", "/records/discipline/"),
+        ("post", "/files"),
+        ("put", "/files/"),
+        ("patch", "/files/"),
+        ("delete", "/files/"),
     ];
     for (m, p, b) in user_routes(&own) {
         let suffix = p.trim_start_matches(&format!("/users/{own}")).to_owned();

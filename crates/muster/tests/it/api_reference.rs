@@ -586,7 +586,8 @@ async fn settings_start_with_the_defaults(backend: Backend) {
             "lockout_release_minutes": null,
             "password_min_length": 10,
             "self_service_fields": ["phones", "address", "emergency_contacts", "photo", "preferences"],
-            "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": false},
+            "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": false,
+                             "max_file_bytes": 10_485_760},
             "address": {},
             "version": 1,
         })
@@ -607,7 +608,7 @@ async fn settings_are_patched_partially_with_if_match(backend: Backend) {
                 "lockout_threshold": 3,
                 "lockout_release_minutes": 30,
                 "self_service_fields": ["photo", "display_name", "can_sms"],
-                "files_module": {"employees_update_own": true},
+                "files_module": {"employees_update_own": true, "max_file_bytes": 2_097_152},
                 "address": {"street": "1 Harbor Way", "city": "Harbor City", "country": "US"},
             }),
             Some(&etag),
@@ -621,7 +622,8 @@ async fn settings_are_patched_partially_with_if_match(backend: Backend) {
             "lockout_release_minutes": 30,
             "password_min_length": 10,
             "self_service_fields": ["display_name", "photo", "can_sms"],
-            "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": true},
+            "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": true,
+                             "max_file_bytes": 2_097_152},
             "address": {"street": "1 Harbor Way", "city": "Harbor City", "country": "US"},
             "version": 2,
         })
@@ -652,7 +654,8 @@ async fn settings_are_patched_partially_with_if_match(backend: Backend) {
     assert_eq!(cleared["password_min_length"], 12);
     assert_eq!(
         cleared["files_module"],
-        json!({"enabled": false, "employees_see_own": true, "employees_update_own": true})
+        json!({"enabled": false, "employees_see_own": true, "employees_update_own": true,
+               "max_file_bytes": 2_097_152})
     );
     assert_eq!(
         cleared["address"],
@@ -713,6 +716,10 @@ async fn bad_settings_input_names_the_field_and_changes_nothing(backend: Backend
         (
             json!({"files_module": {"enabled": null}}),
             "files_module.enabled",
+        ),
+        (
+            json!({"files_module": {"max_file_bytes": 10}}),
+            "files_module.max_file_bytes",
         ),
         (
             json!({"files_module": {"hidden": true}}),

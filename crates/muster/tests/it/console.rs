@@ -104,6 +104,7 @@ impl Pending {
 }
 
 pub(crate) fn browser() -> Browser {
+    muster_testkit::install_tls_provider();
     Browser {
         client: reqwest::Client::builder()
             .redirect(Policy::none())

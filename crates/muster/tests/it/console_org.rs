@@ -40,6 +40,7 @@ struct Browser {
 
 impl Browser {
     fn new(origin: &str) -> Self {
+        muster_testkit::install_tls_provider();
         Self {
             client: reqwest::Client::builder()
                 .redirect(Policy::none())

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use muster_testkit::{Api, Backend, OrgFixture, TestApp, on_both_backends};
+use muster_testkit::{Api, Backend, OrgFixture, Part, TestApp, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -22,10 +22,13 @@ struct Owned {
     module: &'static str,
     contact: String,
     barcode: &'static str,
+    record: String,
+    file: String,
     /// Strings that must never appear in A's responses.
     secrets: Vec<String>,
 }
 
+#[allow(clippy::too_many_lines)] // One organization's worth of objects, in order.
 async fn populate(api: &Api, org: &OrgFixture) -> Owned {
     let node = create(
         api,
@@ -69,6 +72,35 @@ async fn populate(api: &Api, org: &OrgFixture) -> Owned {
     )
     .await
     .expect(201);
+    let record = create(
+        api,
+        &format!("/users/{user}/records/commendations"),
+        &json!({"date": "2026-01-01", "title": "Bravo Award"}),
+    )
+    .await;
+    let uploaded = api
+        .upload(
+            Method::POST,
+            &format!("/users/{user}/files"),
+            &[Part::file(
+                "file",
+                "bravo.txt",
+                "text/plain",
+                b"Bravo file".to_vec(),
+            )],
+            None,
+        )
+        .await;
+    let file = uploaded.expect(201)["id"].as_str().unwrap().to_owned();
+    api.send_raw(
+        Method::PUT,
+        &format!("/users/{user}/photo"),
+        "image/png",
+        crate::pictures::picture(32, 32, image::ImageFormat::Png),
+        None,
+    )
+    .await
+    .expect(200);
     api.patch(
         "/settings",
         &json!({"lockout_threshold": 9, "address": {"city": "Bravoville"}}),
@@ -83,6 +115,8 @@ async fn populate(api: &Api, org: &OrgFixture) -> Owned {
         group.clone(),
         rank.clone(),
         contact.clone(),
+        record.clone(),
+        file.clone(),
         org.org_id.clone(),
         org.admin_id.clone(),
         org.root_node_id.clone(),
@@ -98,6 +132,8 @@ async fn populate(api: &Api, org: &OrgFixture) -> Owned {
         module: "bravo_only",
         contact,
         barcode: "BRAVO-0001",
+        record,
+        file,
         secrets,
     }
 }
@@ -125,6 +161,9 @@ fn fill(template: &str, owned: &Owned) -> String {
         .replace("{cid}", &owned.contact)
         .replace("{code}", owned.barcode)
         .replace("{node_id}", &owned.node)
+        .replace("{section}", "commendations")
+        .replace("{record_id}", &owned.record)
+        .replace("{fid}", &owned.file)
 }
 
 /// Every `GET` route without parameters, as B sees it: B's state, compared before and after.

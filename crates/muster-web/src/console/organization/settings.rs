@@ -91,6 +91,8 @@ struct Values {
     files_enabled: bool,
     files_see_own: bool,
     files_update_own: bool,
+    /// Largest file, in whole MiB (as typed when refused).
+    max_file_mib: String,
     address: Vec<Part>,
 }
 
@@ -120,6 +122,7 @@ impl Values {
             files_enabled: s.files_module.enabled,
             files_see_own: s.files_module.employees_see_own,
             files_update_own: s.files_module.employees_update_own,
+            max_file_mib: (s.files_module.max_file_bytes / MIB).to_string(),
             address: parts(address),
         }
     }
@@ -135,6 +138,7 @@ impl Values {
             files_enabled: form.has("files_enabled"),
             files_see_own: form.has("files_see_own"),
             files_update_own: form.has("files_update_own"),
+            max_file_mib: form.text("max_file_mib"),
             address: parts(|key| form.text(&format!("address.{key}"))),
         }
     }
@@ -209,6 +213,9 @@ fn number(form: &FormFields, field: &str, errors: &mut FieldErrors) -> Option<i6
     )
 }
 
+/// Bytes in a MiB: the form asks for the file size limit in MiB.
+const MIB: i64 = 1024 * 1024;
+
 /// `POST /console/settings`: saves the whole form as one change (`PATCH
 /// /api/v1/settings`), against the version it was read at.
 pub(crate) async fn save(
@@ -225,6 +232,8 @@ pub(crate) async fn save(
         number(&form, "lockout_release_minutes", &mut errors).map(Some)
     };
     let password_min_length = number(&form, "password_min_length", &mut errors);
+    let max_file_bytes =
+        number(&form, "max_file_mib", &mut errors).map(|mib| mib.saturating_mul(MIB));
     let part = |key: &str| {
         let text = form.text(&format!("address.{key}"));
         Some((!text.is_empty()).then_some(text))
@@ -254,6 +263,7 @@ pub(crate) async fn save(
             enabled: Some(Some(form.has("files_enabled"))),
             employees_see_own: Some(Some(form.has("files_see_own"))),
             employees_update_own: Some(Some(form.has("files_update_own"))),
+            max_file_bytes: Some(max_file_bytes),
         })),
         address: Some(Some(AddressPatch {
             street: part("street"),
@@ -271,6 +281,7 @@ pub(crate) async fn save(
                 "files_module.enabled" => "files_enabled".to_owned(),
                 "files_module.employees_see_own" => "files_see_own".to_owned(),
                 "files_module.employees_update_own" => "files_update_own".to_owned(),
+                "files_module.max_file_bytes" => "max_file_mib".to_owned(),
                 "self_service_fields" => "self_service".to_owned(),
                 other => other.to_owned(),
             });
