@@ -131,21 +131,44 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewCommandGroup) -> Resul
     };
 
     let mut tx = store.begin_in(ctx.org).await?;
-    if let Some(parent) = request.parent_id
+    let group = create_in(
+        &mut tx,
+        ctx,
+        CommandGroupId::new(),
+        &name,
+        request.parent_id,
+        &privileges,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(group)
+}
+
+/// Writes a new group (its name and privileges already validated, the caller allowed)
+/// and its audit event in `tx`.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: CommandGroupId,
+    name: &str,
+    parent_id: Option<CommandGroupId>,
+    privileges: &[Privilege],
+) -> Result<CommandGroup> {
+    let mut tx = tx;
+    if let Some(parent) = parent_id
         && store_groups::get_tx(&mut tx, ctx.org, parent)
             .await?
             .is_none()
     {
         return Err(ValidationErrors::single("parent_id", "no such command group").into());
     }
-    if store_groups::name_taken(&mut tx, ctx.org, &name, None).await? {
+    if store_groups::name_taken(&mut tx, ctx.org, name, None).await? {
         return Err(name_taken());
     }
-    let id = CommandGroupId::new();
-    structure::insert_command_group(&mut tx, ctx.org, id, request.parent_id, &name, ctx.now)
+    structure::insert_command_group(&mut tx, ctx.org, id, parent_id, name, ctx.now)
         .await
         .map_err(map_conflict)?;
-    write_privileges(&mut tx, id, &privileges).await?;
+    write_privileges(&mut tx, id, privileges).await?;
     let group = get_in(&mut tx, ctx, id).await?;
     audit::record(
         &mut tx,
@@ -155,7 +178,6 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewCommandGroup) -> Resul
         &Changes::created(&group),
     )
     .await?;
-    tx.commit().await?;
     Ok(group)
 }
 
@@ -181,6 +203,27 @@ pub async fn update(
     errors.into_result()?;
 
     let mut tx = store.begin_in(ctx.org).await?;
+    let (group, changed) =
+        update_in(&mut tx, ctx, id, if_match, &patch, new_name, new_privileges).await?;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(group)
+}
+
+/// Writes a group's validated change (new name and privileges checked, the caller
+/// allowed) and its audit event in `tx`; returns the group and whether anything changed.
+#[allow(clippy::option_option)] // Privileges: unchanged, cleared, or replaced.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: CommandGroupId,
+    if_match: Option<i64>,
+    patch: &CommandGroupPatch,
+    new_name: Option<String>,
+    new_privileges: Option<Option<Vec<Privilege>>>,
+) -> Result<(CommandGroup, bool)> {
+    let mut tx = tx;
     let before = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, before.version, "command group")?;
     let parent = match patch.parent_id {
@@ -221,7 +264,7 @@ pub async fn update(
     let changes = Changes::diff(&before, &after);
     if changes.is_empty() {
         // Nothing changed: dropping the transaction rolls back the version bump.
-        return Ok(before);
+        return Ok((before, false));
     }
     audit::record(
         &mut tx,
@@ -231,8 +274,7 @@ pub async fn update(
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    Ok(after)
+    Ok((after, true))
 }
 
 /// Deletes a command group (soft: it stays in the audit trail). Refused while it has
@@ -245,6 +287,19 @@ pub async fn delete(
 ) -> Result<()> {
     authz::require_org_wide(ctx, Capability::HierarchyManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
+    delete_in(&mut tx, ctx, id, if_match).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes an empty group (the caller allowed) and writes its audit event in `tx`.
+pub(crate) async fn delete_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: CommandGroupId,
+    if_match: Option<i64>,
+) -> Result<()> {
+    let mut tx = tx;
     let group = get_in(&mut tx, ctx, id).await?;
     check_version(if_match, group.version, "command group")?;
     let (children, members) = store_groups::dependents(&mut tx, id).await?;
@@ -271,6 +326,5 @@ pub async fn delete(
         &Changes::deleted(&group),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

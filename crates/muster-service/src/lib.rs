@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod people;
 pub mod reference;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;

@@ -471,13 +471,36 @@ fn may_create(ctx: &Ctx, request: &CreateUser) -> Result<()> {
 /// Creates a user with their placements. For `password` users without a password a random
 /// one is generated and must be changed at first sign-in; it is never returned.
 pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<User> {
+    let prepared = prepare_create(store, ctx, request).await?;
+    let mut tx = store.begin_in(ctx.org).await?;
+    let created = create_in(&mut tx, ctx, prepared).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// A creation request validated, authorized and with its secrets hashed: what
+/// [`create_in`] writes.
+pub(crate) struct PreparedCreate {
+    user: User,
+    placements: Vec<NewPlacement>,
+    credentials: Credentials,
+    generated: Option<Secret>,
+    send_notification: Option<bool>,
+}
+
+/// Checks a creation request (authorization, every field) and hashes its secrets, outside
+/// any transaction.
+pub(crate) async fn prepare_create(
+    store: &Store,
+    ctx: &Ctx,
+    request: CreateUser,
+) -> Result<PreparedCreate> {
     may_create(ctx, &request)?;
     let min_length = password_min_length(store, ctx).await?;
     let mut errors = ValidationErrors::new();
     let must_change_password = request.must_change_password;
     let send_notification = request.send_notification;
     let (draft, placements, request_secrets) = draft_user(ctx, request);
-    let id = draft.id;
     let mut user = clean_profile(&mut errors, draft);
     let placements = check_new_placements(&mut errors, placements);
 
@@ -503,22 +526,39 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
             None => None,
         },
     };
+    Ok(PreparedCreate {
+        user,
+        placements,
+        credentials,
+        generated,
+        send_notification,
+    })
+}
 
-    let mut tx = store.begin_in(ctx.org).await?;
+/// Writes a prepared user, their placements, welcome message and audit event in `tx`.
+pub(crate) async fn create_in(tx: &mut Tx, ctx: &Ctx, prepared: PreparedCreate) -> Result<User> {
+    let PreparedCreate {
+        user,
+        placements,
+        credentials,
+        generated,
+        send_notification,
+    } = prepared;
+    let id = user.id;
     let mut errors = ValidationErrors::new();
-    check_references(&mut tx, ctx, &mut errors, &user, None).await?;
-    let roles_ok = check_placement_targets(&mut tx, ctx, &mut errors, &placements).await?;
+    check_references(tx, ctx, &mut errors, &user, None).await?;
+    let roles_ok = check_placement_targets(tx, ctx, &mut errors, &placements).await?;
     errors.into_result()?;
     roles_ok?;
-    check_unique(&mut tx, ctx, &user, None).await?;
+    check_unique(tx, ctx, &user, None).await?;
 
-    store_users::insert(&mut tx, ctx.org, &user, &credentials)
+    store_users::insert(tx, ctx.org, &user, &credentials)
         .await
         .map_err(unique_conflict)?;
-    store_users::set_specialties(&mut tx, id, &user.specialties).await?;
+    store_users::set_specialties(tx, id, &user.specialties).await?;
     for p in &placements {
         people::insert_placement(
-            &mut tx,
+            tx,
             &people::NewPlacement {
                 org: ctx.org,
                 user: id,
@@ -532,15 +572,9 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         )
         .await?;
     }
-    let created = load_any(&mut tx, ctx, id).await?.user;
-    let notified = outbox::welcome(
-        &mut tx,
-        ctx,
-        &created,
-        generated.as_ref(),
-        send_notification,
-    )
-    .await?;
+    let created = load_any(tx, ctx, id).await?.user;
+    let notified =
+        outbox::welcome(tx, ctx, &created, generated.as_ref(), send_notification).await?;
     let mut changes =
         Changes::created(&audited(&created)).with("placements", Value::Null, &created.placements);
     changes = secret_changes(changes, &credentials, (false, false));
@@ -548,14 +582,13 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         changes = changes.with("notified", Value::Null, &notified);
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "user.create",
         Target::of_user("user", id, id),
         &changes,
     )
     .await?;
-    tx.commit().await?;
     Ok(created)
 }
 
@@ -866,11 +899,30 @@ pub async fn update(
 ) -> Result<User> {
     let (patch, secrets) = prepare_update(store, ctx, id, if_match, patch).await?;
     let mut tx = store.begin_in(ctx.org).await?;
+    let (user, changed) = update_in(&mut tx, ctx, id, if_match, &patch, secrets).await?;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(user)
+}
+
+/// Writes a prepared merge patch (see [`prepare_update`]) and its audit event in `tx`;
+/// returns the profile and whether anything changed (when nothing did, nothing was
+/// written).
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    patch: &UserPatch,
+    secrets: UpdateSecrets,
+) -> Result<(User, bool)> {
+    let mut tx = tx;
     let loaded = load(&mut tx, ctx, id).await?;
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
     let mut after = before.clone();
-    apply_patch(&mut after, &patch);
+    apply_patch(&mut after, patch);
     let mut errors = ValidationErrors::new();
     let mut after = clean_profile(&mut errors, after);
     errors.into_result()?;
@@ -893,7 +945,7 @@ pub async fn update(
         (loaded.has_password, loaded.has_pin),
     );
     if changes.is_empty() {
-        return Ok(before);
+        return Ok((before, false));
     }
     let new_login = after.login.to_lowercase();
     if new_login != before.login.to_lowercase()
@@ -931,8 +983,7 @@ pub async fn update(
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    Ok(updated)
+    Ok((updated, true))
 }
 
 /// Applies the profile fields of a merge patch (not its secrets) to `u`.
@@ -987,7 +1038,7 @@ fn apply_patch(u: &mut User, p: &UserPatch) {
 }
 
 /// Secrets of an update, hashed before its transaction opens.
-struct UpdateSecrets {
+pub(crate) struct UpdateSecrets {
     password: Option<String>,
     pin: Option<String>,
     /// For a user switched to `password` without one.
@@ -996,7 +1047,7 @@ struct UpdateSecrets {
 
 /// Validates a patch against the current profile and hashes its secrets, all outside the
 /// transaction so that slow hashing never holds it (on SQLite, the only writer).
-async fn prepare_update(
+pub(crate) async fn prepare_update(
     store: &Store,
     ctx: &Ctx,
     id: UserId,
@@ -1200,11 +1251,33 @@ pub async fn transition(
     if_match: Option<i64>,
     step: Transition,
 ) -> Result<User> {
-    let reason = checked_step(&step)?;
+    let reason = prepare_transition(ctx, id, &step)?;
+    let mut tx = store.begin_in(ctx.org).await?;
+    let updated = transition_in(&mut tx, ctx, id, if_match, &step, reason).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Checks a lifecycle step's input and that the caller may take it; returns a ban's
+/// reason.
+pub(crate) fn prepare_transition(ctx: &Ctx, id: UserId, step: &Transition) -> Result<Option<String>> {
+    let reason = checked_step(step)?;
     authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
     authz::require_confirmed(ctx, id)?;
+    Ok(reason)
+}
 
-    let mut tx = store.begin_in(ctx.org).await?;
+/// Takes a prepared lifecycle step (see [`prepare_transition`]) in `tx`, with its audit
+/// event.
+pub(crate) async fn transition_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    step: &Transition,
+    reason: Option<String>,
+) -> Result<User> {
+    let mut tx = tx;
     let loaded = load_any(&mut tx, ctx, id).await?;
     let before = loaded.user;
     if before.status == UserStatus::Deleted {
@@ -1229,7 +1302,7 @@ pub async fn transition(
     }
     let mut after = before.clone();
     after.status = target;
-    match &step {
+    match step {
         Transition::Retire(s) | Transition::Separate(s) => {
             after.separation_status_id = s.separation_status_id;
             after.last_day = s.last_day;
@@ -1280,7 +1353,6 @@ pub async fn transition(
     )
     .await?;
     let updated = load_any(&mut tx, ctx, id).await?.user;
-    tx.commit().await?;
     Ok(updated)
 }
 

@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod people;
 pub mod reference;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;
