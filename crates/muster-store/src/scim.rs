@@ -203,6 +203,8 @@ pub enum Field {
     FormattedName,
     /// User `displayName`.
     DisplayName,
+    /// User `emails[primary eq true].value`: the primary email (for sorting).
+    Email,
     /// User `active`.
     Active,
     /// Enterprise `employeeNumber`.
@@ -540,6 +542,7 @@ impl Sql {
             F::FamilyName if user => ("u.last_name", Class::Text),
             F::FormattedName if user => ("(u.first_name || ' ' || u.last_name)", Class::Text),
             F::DisplayName if user => ("u.display_name", Class::Text),
+            F::Email if user => ("u.email", Class::Text),
             F::Active if user => ("(u.status = 'active')", Class::Bool),
             F::EmployeeNumber if user => ("u.employee_number", Class::Text),
             F::Department if user => ("sa.department", Class::Text),
