@@ -197,17 +197,29 @@ pub async fn create_user(store: &Store, ctx: &Ctx, write: UserWrite) -> Result<S
         ..CreateUser::default()
     };
     let prepared = users::prepare_create(store, ctx, request).await?;
-    let mut tx = store.begin_in(ctx.org).await?;
-    let created = users::create_in(&mut tx, ctx, prepared).await?;
-    let id = created.id;
     if !write.active {
-        // The creator may place users but not switch them off: refuse before writing.
-        let reason = users::prepare_transition(ctx, id, &Transition::Deactivate)?;
-        users::transition_in(&mut tx, ctx, id, None, &Transition::Deactivate, reason).await?;
+        // The new user is not in the caller's access index yet: switching them off needs
+        // `users.lifecycle` where they are placed.
+        authz::require_on_node(
+            ctx,
+            muster_domain::access::Capability::UsersLifecycle,
+            provisioning.node_id,
+        )?;
+    }
+    let mut tx = store.begin_in(ctx.org).await?;
+    let mut user = users::create_in(&mut tx, ctx, prepared).await?;
+    let id = user.id;
+    if !write.active {
+        user = users::transition_in(&mut tx, ctx, id, None, &Transition::Deactivate, None).await?;
     }
     write_attributes(&mut tx, ctx, id, &ScimAttributes::default(), &write.attributes).await?;
     tx.commit().await?;
-    get_user(store, ctx, id).await
+    // The caller's access index predates the new user: answer with what was written.
+    Ok(ScimUser {
+        user,
+        attributes: write.attributes,
+        group: None,
+    })
 }
 
 /// Records the SCIM attributes of user `id` when they changed, with an audit event.
@@ -240,6 +252,7 @@ fn attributes_json(a: &ScimAttributes) -> Value {
         "scim_division": a.division,
         "scim_organization": a.organization,
         "scim_cost_center": a.cost_center,
+        "scim_primary_phone": a.primary_phone,
     })
 }
 

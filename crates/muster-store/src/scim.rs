@@ -50,10 +50,13 @@ pub struct ScimAttributes {
     pub organization: Option<String>,
     /// Enterprise extension `costCenter`.
     pub cost_center: Option<String>,
+    /// The number of the phone the provider marked primary.
+    pub primary_phone: Option<String>,
 }
 
 const ATTRIBUTES: &str =
-    "SELECT external_id, department, division, organization, cost_center FROM scim_attributes
+    "SELECT external_id, department, division, organization, cost_center, primary_phone
+     FROM scim_attributes
      WHERE org_id = $1 AND resource_type = $2 AND resource_id = $3";
 
 /// The SCIM attributes of a resource (empty when it has none).
@@ -93,12 +96,12 @@ pub async fn set_attributes(
 ) -> Result<()> {
     on_conn!(tx tx, c => sqlx::query(
         "INSERT INTO scim_attributes (resource_type, resource_id, org_id, external_id,
-             department, division, organization, cost_center)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             department, division, organization, cost_center, primary_phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (resource_type, resource_id) DO UPDATE SET
              external_id = excluded.external_id, department = excluded.department,
              division = excluded.division, organization = excluded.organization,
-             cost_center = excluded.cost_center")
+             cost_center = excluded.cost_center, primary_phone = excluded.primary_phone")
         .bind(kind.as_str())
         .bind(id)
         .bind(org.as_uuid())
@@ -107,6 +110,7 @@ pub async fn set_attributes(
         .bind(attributes.division.as_deref())
         .bind(attributes.organization.as_deref())
         .bind(attributes.cost_center.as_deref())
+        .bind(attributes.primary_phone.as_deref())
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -569,23 +573,23 @@ impl Sql {
             (MultiValued::Emails, Kind::User) => Some(if sqlite {
                 "(SELECT u.email AS value, 'work' AS type, TRUE AS is_primary WHERE u.email IS NOT NULL
                   UNION ALL
-                  SELECT je.value AS value, 'other' AS type, FALSE AS is_primary
+                  SELECT je.value AS value, 'work' AS type, FALSE AS is_primary
                   FROM json_each(u.emails) je)"
             } else {
                 "(SELECT u.email AS value, 'work' AS type, TRUE AS is_primary WHERE u.email IS NOT NULL
                   UNION ALL
-                  SELECT je.value AS value, 'other' AS type, FALSE AS is_primary
+                  SELECT je.value AS value, 'work' AS type, FALSE AS is_primary
                   FROM jsonb_array_elements_text(u.emails) je(value))"
             }),
             (MultiValued::PhoneNumbers, Kind::User) => Some(if sqlite {
                 "(SELECT json_extract(jp.value, '$.number') AS value,
                          json_extract(jp.value, '$.kind') AS type,
-                         (jp.key = 0) AS is_primary
+                         (json_extract(jp.value, '$.number') = sa.primary_phone) AS is_primary
                   FROM json_each(u.phones) jp)"
             } else {
                 "(SELECT jp.value ->> 'number' AS value, jp.value ->> 'kind' AS type,
-                         (jp.ordinality = 1) AS is_primary
-                  FROM jsonb_array_elements(u.phones) WITH ORDINALITY jp(value, ordinality))"
+                         (jp.value ->> 'number' = sa.primary_phone) AS is_primary
+                  FROM jsonb_array_elements(u.phones) jp(value))"
             }),
             (MultiValued::Members, Kind::Group) => Some(
                 "(SELECT m.id AS value, 'User' AS type, FALSE AS is_primary FROM users m

@@ -82,6 +82,9 @@ fn apply_target(
                         ));
                     };
                     for (name, v) in attrs {
+                        if name.eq_ignore_ascii_case("schemas") {
+                            continue;
+                        }
                         let path = path_of(&format!("{ext}:{name}"))?;
                         apply_path(resource, rep, kind, &path, Some(v))?;
                     }
@@ -206,6 +209,34 @@ fn apply_path(
     value: Option<Value>,
 ) -> Result<(), ScimError> {
     match path {
+        // `urn:…:User` alone: the whole extension (it parses as URN `urn:…:2.0`, name `User`).
+        PatchPath::Attr(attr_path)
+            if let Some(ext) = whole_extension(resource, attr_path) =>
+        {
+            match (kind, value) {
+                (Kind::Remove, _) => {
+                    if let Some(top) = rep.as_object_mut() {
+                        top.remove(ext);
+                    }
+                }
+                (_, Some(Value::Object(attrs))) => {
+                    for (name, v) in attrs {
+                        if name.eq_ignore_ascii_case("schemas") {
+                            continue;
+                        }
+                        let path = path_of(&format!("{ext}:{name}"))?;
+                        apply_path(resource, rep, kind, &path, Some(v))?;
+                    }
+                }
+                _ => {
+                    return Err(ScimError::bad(
+                        ScimType::InvalidValue,
+                        format!("{ext} takes an object"),
+                    ));
+                }
+            }
+            Ok(())
+        }
         PatchPath::Attr(attr_path) => {
             let loc = locate(resource, attr_path)?;
             let attr = loc.attr;
@@ -410,6 +441,15 @@ fn apply_path(
             Ok(())
         }
     }
+}
+
+/// The extension a path names as a whole, if it does.
+fn whole_extension(resource: Resource, path: &AttrPath) -> Option<&'static str> {
+    let uri = path.uri.as_deref()?;
+    if path.sub_attr.is_some() {
+        return None;
+    }
+    resource.extension(&format!("{uri}:{}", path.name))
 }
 
 fn as_list(value: Value) -> Vec<Value> {

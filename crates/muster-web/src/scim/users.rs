@@ -44,7 +44,7 @@ fn id_of(raw: &str) -> Result<UserId, ScimError> {
 pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
     let u = &scim.user;
     let mut out = Map::new();
-    out.insert("schemas".into(), json!([USER, ENTERPRISE, MUSTER]));
+    out.insert("schemas".into(), json!([USER]));
     out.insert("id".into(), json!(u.id));
     if let Some(e) = &scim.attributes.external_id {
         out.insert("externalId".into(), json!(e));
@@ -65,17 +65,19 @@ pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
     emails.extend(
         u.emails
             .iter()
-            .map(|e| json!({"value": e, "type": "other", "primary": false})),
+            .map(|e| json!({"value": e, "type": "work", "primary": false})),
     );
     if !emails.is_empty() {
         out.insert("emails".into(), Value::Array(emails));
     }
     if !u.phones.is_empty() {
+        let primary = scim.attributes.primary_phone.as_deref();
         let phones: Vec<Value> = u
             .phones
             .iter()
-            .enumerate()
-            .map(|(i, p)| json!({"value": p.number, "type": p.kind, "primary": i == 0}))
+            .map(|p| {
+                json!({"value": p.number, "type": p.kind, "primary": Some(p.number.as_str()) == primary})
+            })
             .collect();
         out.insert("phoneNumbers".into(), Value::Array(phones));
     }
@@ -98,7 +100,6 @@ pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
             }
         }
         address.insert("type".into(), json!("work"));
-        address.insert("primary".into(), json!(true));
         out.insert("addresses".into(), json!([address]));
     }
     if let Some((group, name)) = &scim.group {
@@ -126,7 +127,6 @@ pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
             json!({"value": m, "$ref": format!("{base}/Users/{m}")}),
         );
     }
-    out.insert(ENTERPRISE.into(), Value::Object(enterprise));
     let mut own = Map::new();
     for (key, value) in [
         ("badgeNumber", &u.badge_number),
@@ -137,19 +137,15 @@ pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
             own.insert(key.into(), json!(v));
         }
     }
-    own.insert("status".into(), json!(u.status));
-    own.insert("loginKind".into(), json!(u.login_kind));
-    own.insert(
-        "placements".into(),
-        u.placements
-            .iter()
-            .map(|p| {
-                json!({"nodeId": p.node_id, "nodeName": p.node_name, "roleId": p.role_id,
-                       "roleName": p.role_name, "default": p.default})
-            })
-            .collect(),
-    );
-    out.insert(MUSTER.into(), Value::Object(own));
+    // Extensions are shown when they hold something (an empty one is unassigned).
+    let mut schemas = vec![json!(USER)];
+    for (uri, values) in [(ENTERPRISE, enterprise), (MUSTER, own)] {
+        if !values.is_empty() {
+            schemas.push(json!(uri));
+            out.insert(uri.into(), Value::Object(values));
+        }
+    }
+    out.insert("schemas".into(), Value::Array(schemas));
     out.insert(
         "meta".into(),
         json!({
@@ -291,16 +287,13 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
             return Err(invalid("only one email may be primary"));
         }
         primary_seen |= primary;
-        let work = text("emails.type", e.get("type"))?.is_some_and(|t| t.eq_ignore_ascii_case("work"));
-        parsed.push((value, primary, work));
+        text("emails.type", e.get("type"))?;
+        parsed.push((value, primary));
     }
-    let primary = parsed
-        .iter()
-        .position(|p| p.1)
-        .or_else(|| parsed.iter().position(|p| p.2))
-        .or(if parsed.is_empty() { None } else { Some(0) });
-    for (i, (value, _, _)) in parsed.into_iter().enumerate() {
-        if Some(i) == primary {
+    // The primary address is the user's email; without one, every address is a further
+    // one (nothing is primary unless the client says so).
+    for (value, primary) in parsed {
+        if primary {
             email = Some(value);
         } else if !emails.contains(&value) {
             emails.push(value);
@@ -344,10 +337,7 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
             private: kept.is_some_and(|k| k.private),
         });
     }
-    if let Some(i) = primary_phone {
-        let p = phones.remove(i);
-        phones.insert(0, p);
-    }
+    let primary_phone = primary_phone.and_then(|i: usize| phones.get(i)).map(|p| p.number.clone());
 
     let addresses = list_of("addresses", b.get("addresses"))?;
     if addresses.len() > 1 {
@@ -384,7 +374,12 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
     let extension = |uri: &str| -> Result<Map<String, Value>, ScimError> {
         match b.get(&uri.to_ascii_lowercase()) {
             None | Some(Value::Null) => Ok(Map::new()),
-            Some(Value::Object(o)) => members(&format!("{uri}:"), o),
+            Some(Value::Object(o)) => {
+                let mut m = members(&format!("{uri}:"), o)?;
+                // Some clients repeat the extension's URN inside it.
+                m.remove("schemas");
+                Ok(m)
+            }
             Some(_) => Err(invalid(format!("{uri} must be an object"))),
         }
     };
@@ -414,9 +409,7 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
     only_known(
         &format!("{MUSTER}:"),
         &own,
-        &[
-            "badgenumber", "payrollid", "titledesignation", "status", "loginkind", "placements",
-        ],
+        &["badgenumber", "payrollid", "titledesignation"],
     )?;
     Ok(UserWrite {
         login,
@@ -440,6 +433,7 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
             division: text("division", ent.get("division"))?,
             organization: text("organization", ent.get("organization"))?,
             cost_center: text("costCenter", ent.get("costcenter"))?,
+            primary_phone,
         },
     })
 }
