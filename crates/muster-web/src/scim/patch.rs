@@ -267,6 +267,16 @@ fn apply_path(
                             .into_iter()
                             .map(|v| canonical_object(attr, v))
                             .collect();
+                        let primaries = new
+                            .iter()
+                            .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
+                            .count();
+                        if primaries > 1 {
+                            return Err(ScimError::bad(
+                                ScimType::InvalidValue,
+                                format!("only one value of {} may be primary", loc.name),
+                            ));
+                        }
                         if kind == Kind::Replace {
                             obj.insert(loc.name.clone(), Value::Array(new));
                         } else {

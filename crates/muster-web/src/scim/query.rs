@@ -233,8 +233,30 @@ impl Projection {
         })
     }
 
-    /// `resource` as the client asked to see it.
-    pub fn apply(&self, mut resource: Value) -> Value {
+    /// `resource` as the client asked to see it; `schemas` lists the extensions left.
+    pub fn apply(&self, resource: Value) -> Value {
+        let mut shaped = self.shape(resource);
+        if let Some(object) = shaped.as_object_mut() {
+            object.retain(|k, v| {
+                !(k.starts_with("urn:") && matches!(v, Value::Object(o) if o.is_empty()))
+            });
+            if let Some(Value::Array(schemas)) = object.get("schemas") {
+                let kept: Vec<Value> = schemas
+                    .iter()
+                    .filter(|s| {
+                        s.as_str().is_some_and(|s| {
+                            object.contains_key(s) || is_core(s)
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                object.insert("schemas".to_owned(), Value::Array(kept));
+            }
+        }
+        shaped
+    }
+
+    fn shape(&self, mut resource: Value) -> Value {
         let Some(object) = resource.as_object_mut() else {
             return resource;
         };
@@ -292,6 +314,11 @@ impl Projection {
         }
         resource
     }
+}
+
+/// Whether `uri` is a core schema (always listed).
+fn is_core(uri: &str) -> bool {
+    uri == schema::USER || uri == schema::GROUP
 }
 
 fn copy(from: Option<&Map<String, Value>>, to: &mut Map<String, Value>, s: &Selector) {

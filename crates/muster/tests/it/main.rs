@@ -16,6 +16,7 @@ mod cli;
 mod console;
 mod demo;
 mod robustness;
+mod scim;
 mod server;
 mod smtp;
 mod tenancy;
