@@ -212,7 +212,14 @@ pub async fn create_user(store: &Store, ctx: &Ctx, write: UserWrite) -> Result<S
     if !write.active {
         user = users::transition_in(&mut tx, ctx, id, None, &Transition::Deactivate, None).await?;
     }
-    write_attributes(&mut tx, ctx, id, &ScimAttributes::default(), &write.attributes).await?;
+    write_attributes(
+        &mut tx,
+        ctx,
+        id,
+        &ScimAttributes::default(),
+        &write.attributes,
+    )
+    .await?;
     tx.commit().await?;
     // The caller's access index predates the new user: answer with what was written.
     Ok(ScimUser {
@@ -367,7 +374,12 @@ async fn bump_user(tx: &mut Tx, ctx: &Ctx, id: UserId) -> Result<()> {
 }
 
 /// Deletes user `id` (Muster's soft delete: a tombstone, the login reserved forever).
-pub async fn delete_user(store: &Store, ctx: &Ctx, id: UserId, if_match: Option<i64>) -> Result<()> {
+pub async fn delete_user(
+    store: &Store,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+) -> Result<()> {
     require_client(ctx)?;
     users::get(store, ctx, id).await?;
     users::transition(store, ctx, id, if_match, Transition::Delete).await?;
@@ -399,11 +411,7 @@ pub async fn get_group(store: &Store, ctx: &Ctx, id: CommandGroupId) -> Result<S
 }
 
 /// One page of the organization's command groups matching `query`, and how many match.
-pub async fn list_groups(
-    store: &Store,
-    ctx: &Ctx,
-    query: &Query,
-) -> Result<(Vec<ScimGroup>, i64)> {
+pub async fn list_groups(store: &Store, ctx: &Ctx, query: &Query) -> Result<(Vec<ScimGroup>, i64)> {
     let (ids, total) = store_scim::search(store, ctx.org, Kind::Group, query, None)
         .await?
         .map_err(|e| ValidationErrors::single("filter", e.0))?;
@@ -435,11 +443,10 @@ async fn move_members(
         let (patch, secrets) = users::prepare_update(store, ctx, *user, None, patch)
             .await
             .map_err(|e| match e {
-                ServiceError::NotFound(_) => ValidationErrors::single(
-                    "members",
-                    format!("no such user: {}", user.as_uuid()),
-                )
-                .into(),
+                ServiceError::NotFound(_) => {
+                    ValidationErrors::single("members", format!("no such user: {}", user.as_uuid()))
+                        .into()
+                }
                 other => other,
             })?;
         prepared.push((*user, patch, secrets));
@@ -455,7 +462,9 @@ async fn write_members(
 ) -> Result<bool> {
     let mut changed = false;
     for (user, patch, secrets) in prepared {
-        changed |= users::update_in(tx, ctx, user, None, &patch, secrets).await?.1;
+        changed |= users::update_in(tx, ctx, user, None, &patch, secrets)
+            .await?
+            .1;
     }
     Ok(changed)
 }
@@ -556,12 +565,12 @@ pub async fn replace_group(
             .await?
             .1;
     }
-    let moved = write_members(&mut tx, ctx, prepared).await?;
+    let members_changed = write_members(&mut tx, ctx, prepared).await?;
     let tagged = write_group_external_id(&mut tx, ctx, id, write.external_id.as_deref()).await?;
-    if (moved || tagged) && !changed {
+    if (members_changed || tagged) && !changed {
         store_scim::touch_group(&mut tx, ctx.org, id.as_uuid(), ctx.now).await?;
     }
-    if changed || moved || tagged {
+    if changed || members_changed || tagged {
         tx.commit().await?;
     }
     get_group(store, ctx, id).await
@@ -580,7 +589,10 @@ pub async fn delete_group(
     let current = get_group(store, ctx, id).await?;
     crate::nodes::check_version(if_match, current.group.version, "command group")?;
     let all = store_scim::members(store, ctx.org, id.as_uuid()).await?;
-    let moves: Vec<_> = all.iter().map(|m| (UserId::from_uuid(m.id), None)).collect();
+    let moves: Vec<_> = all
+        .iter()
+        .map(|m| (UserId::from_uuid(m.id), None))
+        .collect();
     let prepared = move_members(store, ctx, &moves).await?;
     let mut tx = store.begin_in(ctx.org).await?;
     write_members(&mut tx, ctx, prepared).await?;

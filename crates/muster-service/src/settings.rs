@@ -12,9 +12,9 @@ use muster_domain::settings::{
     LOCKOUT_THRESHOLD_RANGE, PASSWORD_MIN_LENGTH_RANGE, SELF_SERVICE_FIELDS, ScimProvisioning,
     Settings, SettingsPatch,
 };
-use muster_store::{nodes as store_nodes, people};
 use muster_store::settings::{self as store_settings, SettingsRow};
 use muster_store::{Store, Tx};
+use muster_store::{nodes as store_nodes, people};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -917,8 +917,7 @@ pub(crate) async fn update_in(
     patch: &UserPatch,
     secrets: UpdateSecrets,
 ) -> Result<(User, bool)> {
-    let mut tx = tx;
-    let loaded = load(&mut tx, ctx, id).await?;
+    let loaded = load(tx, ctx, id).await?;
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
     let mut after = before.clone();
@@ -935,9 +934,9 @@ pub(crate) async fn update_in(
     )?;
 
     let mut errors = ValidationErrors::new();
-    check_references(&mut tx, ctx, &mut errors, &after, Some(&before)).await?;
+    check_references(tx, ctx, &mut errors, &after, Some(&before)).await?;
     errors.into_result()?;
-    check_unique(&mut tx, ctx, &after, Some(&before)).await?;
+    check_unique(tx, ctx, &after, Some(&before)).await?;
 
     let changes = secret_changes(
         Changes::diff(&audited(&before), &audited(&after)),
@@ -949,34 +948,27 @@ pub(crate) async fn update_in(
     }
     let new_login = after.login.to_lowercase();
     if new_login != before.login.to_lowercase()
-        && store_users::login_owner(&mut tx, ctx.org, &new_login)
+        && store_users::login_owner(tx, ctx.org, &new_login)
             .await?
             .is_none()
     {
-        store_users::reserve_login(&mut tx, ctx.org, id, &new_login)
+        store_users::reserve_login(tx, ctx.org, id, &new_login)
             .await
             .map_err(unique_conflict)?;
     }
-    if !store_users::update(
-        &mut tx,
-        ctx.org,
-        &after,
-        before.version,
-        &credentials,
-        ctx.now,
-    )
-    .await
-    .map_err(unique_conflict)?
+    if !store_users::update(tx, ctx.org, &after, before.version, &credentials, ctx.now)
+        .await
+        .map_err(unique_conflict)?
     {
         return Err(ServiceError::Stale("user"));
     }
     if after.specialties != before.specialties {
-        store_users::set_specialties(&mut tx, id, &after.specialties).await?;
+        store_users::set_specialties(tx, id, &after.specialties).await?;
     }
-    end_sessions_on_new_secrets(&mut tx, ctx, id, &credentials).await?;
-    let updated = load_any(&mut tx, ctx, id).await?.user;
+    end_sessions_on_new_secrets(tx, ctx, id, &credentials).await?;
+    let updated = load_any(tx, ctx, id).await?.user;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "user.update",
         Target::of_user("user", id, id),
@@ -1260,7 +1252,11 @@ pub async fn transition(
 
 /// Checks a lifecycle step's input and that the caller may take it; returns a ban's
 /// reason.
-pub(crate) fn prepare_transition(ctx: &Ctx, id: UserId, step: &Transition) -> Result<Option<String>> {
+pub(crate) fn prepare_transition(
+    ctx: &Ctx,
+    id: UserId,
+    step: &Transition,
+) -> Result<Option<String>> {
     let reason = checked_step(step)?;
     authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
     authz::require_confirmed(ctx, id)?;
@@ -1277,8 +1273,7 @@ pub(crate) async fn transition_in(
     step: &Transition,
     reason: Option<String>,
 ) -> Result<User> {
-    let mut tx = tx;
-    let loaded = load_any(&mut tx, ctx, id).await?;
+    let loaded = load_any(tx, ctx, id).await?;
     let before = loaded.user;
     if before.status == UserStatus::Deleted {
         return Err(ServiceError::conflict("status", "the user is deleted"));
@@ -1316,7 +1311,7 @@ pub(crate) async fn transition_in(
                 .into());
             }
             let mut errors = ValidationErrors::new();
-            check_references(&mut tx, ctx, &mut errors, &after, Some(&before)).await?;
+            check_references(tx, ctx, &mut errors, &after, Some(&before)).await?;
             errors.into_result()?;
         }
         Transition::Reactivate
@@ -1328,7 +1323,7 @@ pub(crate) async fn transition_in(
         _ => {}
     }
     if !store_users::update(
-        &mut tx,
+        tx,
         ctx.org,
         &after,
         before.version,
@@ -1339,20 +1334,20 @@ pub(crate) async fn transition_in(
     {
         return Err(ServiceError::Stale("user"));
     }
-    after_status_change(&mut tx, ctx, id, before.status, target).await?;
+    after_status_change(tx, ctx, id, before.status, target).await?;
     let mut changes = Changes::diff(&audited(&before), &audited(&after));
     if let Some(reason) = reason {
         changes = changes.with("reason", Value::Null, reason);
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         step.action(),
         Target::of_user("user", id, id),
         &changes,
     )
     .await?;
-    let updated = load_any(&mut tx, ctx, id).await?.user;
+    let updated = load_any(tx, ctx, id).await?.user;
     Ok(updated)
 }
 

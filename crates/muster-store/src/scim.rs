@@ -392,9 +392,7 @@ pub async fn search(
     match query.sort {
         Some((field, descending)) => {
             let Some((expr, class)) = sql.column(field) else {
-                return Ok(Err(FilterError(format!(
-                    "{field:?} cannot be sorted by"
-                ))));
+                return Ok(Err(FilterError(format!("{field:?} cannot be sorted by"))));
             };
             let expr = if class == Class::Text {
                 format!("lower({expr})")
@@ -440,7 +438,10 @@ fn scope_filter(sql: &mut Sql, scope: Option<&Scope>) {
         );
     }
     for (column, ids) in [
-        ("EXISTS (SELECT 1 FROM placements np WHERE np.user_id = u.id AND np.node_id IN (", &scope.nodes),
+        (
+            "EXISTS (SELECT 1 FROM placements np WHERE np.user_id = u.id AND np.node_id IN (",
+            &scope.nodes,
+        ),
         ("(u.command_group_id IN (", &scope.groups),
     ] {
         if ids.is_empty() {
@@ -608,7 +609,11 @@ impl Sql {
                     " OR "
                 };
                 if items.is_empty() {
-                    self.push(if joiner == " AND " { "(1 = 1)" } else { "(1 = 0)" });
+                    self.push(if joiner == " AND " {
+                        "(1 = 1)"
+                    } else {
+                        "(1 = 0)"
+                    });
                     return Ok(());
                 }
                 self.push("(");
@@ -642,7 +647,9 @@ impl Sql {
                     return Err(FilterError("value paths cannot be nested".to_owned()));
                 }
                 let table = self.items(*attribute).ok_or_else(|| {
-                    FilterError(format!("{attribute:?} is not an attribute of this resource"))
+                    FilterError(format!(
+                        "{attribute:?} is not an attribute of this resource"
+                    ))
                 })?;
                 write!(self.text, "EXISTS (SELECT 1 FROM {table} it WHERE ").unwrap_or_default();
                 self.item = Some(*attribute);
@@ -699,7 +706,8 @@ impl Sql {
                     self.push(" ESCAPE '\\')");
                 } else if op == Op::Ne {
                     // A missing value is not equal to anything.
-                    write!(self.text, "({expr} IS NULL OR lower({expr}) <> lower(").unwrap_or_default();
+                    write!(self.text, "({expr} IS NULL OR lower({expr}) <> lower(")
+                        .unwrap_or_default();
                     self.arg(Arg::Text(text.clone()));
                     self.push("))");
                 } else {

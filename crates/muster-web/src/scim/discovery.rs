@@ -61,7 +61,7 @@ fn resource_type_document(base: &str, r: Resource) -> Value {
     })
 }
 
-fn list(items: Vec<Value>) -> Value {
+fn list(items: &[Value]) -> Value {
     json!({
         "schemas": [scim_v2::schema_urns::LIST_RESPONSE],
         "totalResults": items.len(),
@@ -73,11 +73,11 @@ fn list(items: Vec<Value>) -> Value {
 
 /// `GET /ResourceTypes`.
 pub(crate) async fn resource_types(ScimCaller(_): ScimCaller, BaseUrl(base): BaseUrl) -> Response {
-    let items = [Resource::User, Resource::Group]
+    let items: Vec<Value> = [Resource::User, Resource::Group]
         .into_iter()
         .map(|r| resource_type_document(&base, r))
         .collect();
-    resource(StatusCode::OK, &list(items), None)
+    resource(StatusCode::OK, &list(&items), None)
 }
 
 /// `GET /ResourceTypes/{id}`.
@@ -105,11 +105,11 @@ fn schema_document(base: &str, s: &schema::Schema) -> Value {
 
 /// `GET /Schemas`.
 pub(crate) async fn schemas(ScimCaller(_): ScimCaller, BaseUrl(base): BaseUrl) -> Response {
-    let items = schema::all()
+    let items: Vec<Value> = schema::all()
         .iter()
         .map(|s| schema_document(&base, s))
         .collect();
-    resource(StatusCode::OK, &list(items), None)
+    resource(StatusCode::OK, &list(&items), None)
 }
 
 /// `GET /Schemas/{id}`.

@@ -166,8 +166,11 @@ fn comparison(field: Field, o: &CompareOp, v: &CompValue) -> Result<Cond, String
     }
 }
 
+/// The test an attribute expression makes of the field its path resolves to.
+type Test<'a> = Box<dyn Fn(Field) -> Result<Cond, String> + 'a>;
+
 fn attr_exp(resource: Resource, exp: &AttrExp) -> Result<Cond, String> {
-    let (path, test): (&AttrPath, Box<dyn Fn(Field) -> Result<Cond, String>>) = match exp {
+    let (path, test): (&AttrPath, Test<'_>) = match exp {
         AttrExp::Present(path) => (path, Box::new(|f| Ok(Cond::Present(f)))),
         AttrExp::Comparison(path, o, v) => (path, Box::new(move |f| comparison(f, o, v))),
     };
@@ -259,11 +262,11 @@ mod tests {
             Cond::Compare(Field::EmployeeNumber, Op::Sw, Value::Text("7".into()))
         );
         assert_eq!(
-            user(r#"employeeNumber pr"#).unwrap(),
+            user(r"employeeNumber pr").unwrap(),
             Cond::Present(Field::EmployeeNumber)
         );
         assert!(user(r#"shoeSize eq "9""#).is_err());
-        assert!(user(r#"urn:ietf:params:scim:schemas:core:2.0:User:employeeNumber pr"#).is_err());
+        assert!(user(r"urn:ietf:params:scim:schemas:core:2.0:User:employeeNumber pr").is_err());
     }
 
     #[test]

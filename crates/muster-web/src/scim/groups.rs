@@ -66,10 +66,10 @@ fn parse_write(body: &Map<String, Value>) -> Result<GroupWrite, ScimError> {
         match key.to_ascii_lowercase().as_str() {
             "schemas" | "id" | "meta" => {}
             "displayname" => {
-                write.name = value
+                value
                     .as_str()
                     .ok_or_else(|| invalid("displayName must be a string"))?
-                    .to_owned();
+                    .clone_into(&mut write.name);
                 named = true;
             }
             "externalid" => {
@@ -135,7 +135,9 @@ fn parse_write(body: &Map<String, Value>) -> Result<GroupWrite, ScimError> {
 fn projection(query: Option<&str>) -> Result<Projection, ScimError> {
     let raw = RawList::from_query(query)?;
     if !raw.attributes.is_empty() && !raw.excluded_attributes.is_empty() {
-        return Err(invalid("attributes and excludedAttributes exclude each other"));
+        return Err(invalid(
+            "attributes and excludedAttributes exclude each other",
+        ));
     }
     Projection::new(Resource::Group, &raw.attributes, &raw.excluded_attributes)
 }
@@ -152,13 +154,13 @@ async fn run_list(
     request: ListRequest,
 ) -> Result<Response, ScimError> {
     let (found, total) = service::list_groups(&state.store, ctx, &request.query).await?;
-    let items = found
+    let items: Vec<Value> = found
         .iter()
         .map(|g| request.projection.apply(representation(base, g)))
         .collect();
     Ok(resource(
         StatusCode::OK,
-        &list_response(items, total, request.start_index),
+        &list_response(&items, total, request.start_index),
         None,
     ))
 }
@@ -219,6 +221,7 @@ pub(crate) async fn create(
 }
 
 /// `PUT /Groups/{id}`.
+#[allow(clippy::too_many_arguments)] // One axum extractor per part of the request.
 pub(crate) async fn replace(
     ScimCaller(ctx): ScimCaller,
     State(state): State<AppState>,
@@ -236,6 +239,7 @@ pub(crate) async fn replace(
 }
 
 /// `PATCH /Groups/{id}`.
+#[allow(clippy::too_many_arguments)] // One axum extractor per part of the request.
 pub(crate) async fn modify(
     ScimCaller(ctx): ScimCaller,
     State(state): State<AppState>,
@@ -263,14 +267,8 @@ pub(crate) async fn modify(
         return Err(invalid("the patched group is not an object"));
     };
     let write = parse_write(&patched)?;
-    let group = service::replace_group(
-        &state.store,
-        &ctx,
-        id,
-        Some(current.group.version),
-        write,
-    )
-    .await?;
+    let group =
+        service::replace_group(&state.store, &ctx, id, Some(current.group.version), write).await?;
     Ok(respond(&base, StatusCode::OK, &group, &projection))
 }
 

@@ -112,16 +112,13 @@ impl IntoResponse for ScimError {
         if let Some(t) = &self.scim_type {
             body["scimType"] = Value::from(t.as_str());
         }
-        let mut response = (
-            self.status,
-            [(CONTENT_TYPE, MEDIA_TYPE)],
-            body.to_string(),
-        )
-            .into_response();
+        let mut response =
+            (self.status, [(CONTENT_TYPE, MEDIA_TYPE)], body.to_string()).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"muster\""));
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"muster\""),
+            );
         }
         response
     }
@@ -156,9 +153,7 @@ impl From<ServiceError> for ScimError {
             ),
             ServiceError::NotFound(what) => Self::not_found(format!("no such {what}")),
             ServiceError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, None, why),
-            ServiceError::ConfirmationRequired(why) => {
-                Self::new(StatusCode::CONFLICT, None, why)
-            }
+            ServiceError::ConfirmationRequired(why) => Self::new(StatusCode::CONFLICT, None, why),
             ServiceError::Stale(what) => Self::new(
                 StatusCode::PRECONDITION_FAILED,
                 None,
@@ -231,8 +226,9 @@ impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
             .and_then(|v| v.to_str().ok())
             .filter(|h| {
                 !h.is_empty()
-                    && h.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+                    && h.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
             })
             .unwrap_or("localhost");
         let scheme = match parts
@@ -268,7 +264,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The version of an ETag (`Some(None)` for `*`), `None` when it is none of ours.
+/// The version of an `ETag` (`Some(None)` for `*`), `None` when it is none of ours.
 fn version_of(tag: &str) -> Option<Option<i64>> {
     let tag = tag.trim();
     if tag == "*" {
@@ -281,7 +277,7 @@ fn version_of(tag: &str) -> Option<Option<i64>> {
         .map(Some)
 }
 
-/// The weak ETag of a version.
+/// The weak `ETag` of a version.
 pub(crate) fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
 }
@@ -292,8 +288,9 @@ pub(crate) fn not_modified(headers: &HeaderMap, version: i64) -> bool {
         .get(IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.split(',')
-                .any(|t| matches!(version_of(t), Some(None)) || version_of(t) == Some(Some(version)))
+            v.split(',').any(|t| {
+                matches!(version_of(t), Some(None)) || version_of(t) == Some(Some(version))
+            })
         })
 }
 
@@ -327,7 +324,10 @@ pub(crate) fn unchanged(version: i64) -> Response {
 
 /// Parses a SCIM request body: `application/scim+json` or `application/json`, a JSON
 /// object (400 `invalidSyntax` otherwise).
-pub(crate) fn body(headers: &HeaderMap, bytes: &Bytes) -> Result<serde_json::Map<String, Value>, ScimError> {
+pub(crate) fn body(
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> Result<serde_json::Map<String, Value>, ScimError> {
     let mime = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

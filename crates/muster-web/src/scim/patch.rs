@@ -4,7 +4,9 @@
 //! attribute, a path that leads nowhere, a value that does not fit) fails the request
 //! before anything is written, and so does a result that is not a valid resource.
 
-use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, PatchPath, ValFilter};
+use scim_v2::filter::{
+    AttrExp, AttrPath, CompValue, CompareOp, PatchPath, PatchValuePath, ValFilter,
+};
 use scim_v2::models::errors::ScimType;
 use scim_v2::models::others::{OperationTarget, PatchOp, PatchOperation};
 use serde_json::{Map, Value};
@@ -41,10 +43,16 @@ enum Kind {
 }
 
 /// Applies `ops` to `representation` (a resource of `resource` as this server shows it).
-pub(crate) fn apply(resource: Resource, representation: &mut Value, ops: PatchOp) -> Result<(), ScimError> {
+pub(crate) fn apply(
+    resource: Resource,
+    representation: &mut Value,
+    ops: PatchOp,
+) -> Result<(), ScimError> {
     for op in ops.operations {
         match op {
-            PatchOperation::Add(target) => apply_target(resource, representation, Kind::Add, target)?,
+            PatchOperation::Add(target) => {
+                apply_target(resource, representation, Kind::Add, target)?;
+            }
             PatchOperation::Replace(target) => {
                 apply_target(resource, representation, Kind::Replace, target)?;
             }
@@ -173,7 +181,10 @@ fn locate(resource: Resource, path: &AttrPath) -> Result<Location, ScimError> {
     })
 }
 
-fn container<'a>(rep: &'a mut Value, extension: Option<&str>) -> Option<&'a mut Map<String, Value>> {
+fn container<'a>(
+    rep: &'a mut Value,
+    extension: Option<&str>,
+) -> Option<&'a mut Map<String, Value>> {
     let top = rep.as_object_mut()?;
     match extension {
         None => Some(top),
@@ -210,9 +221,7 @@ fn apply_path(
 ) -> Result<(), ScimError> {
     match path {
         // `urn:…:User` alone: the whole extension (it parses as URN `urn:…:2.0`, name `User`).
-        PatchPath::Attr(attr_path)
-            if let Some(ext) = whole_extension(resource, attr_path) =>
-        {
+        PatchPath::Attr(attr_path) if let Some(ext) = whole_extension(resource, attr_path) => {
             match (kind, value) {
                 (Kind::Remove, _) => {
                     if let Some(top) = rep.as_object_mut() {
@@ -237,220 +246,253 @@ fn apply_path(
             }
             Ok(())
         }
-        PatchPath::Attr(attr_path) => {
-            let loc = locate(resource, attr_path)?;
-            let attr = loc.attr;
-            let multi = attr.is_some_and(|a| a.multi);
-            let Some(obj) = container(rep, loc.extension) else {
-                return Ok(());
-            };
-            match (&attr_path.sub_attr, kind) {
-                (None, Kind::Remove) => {
-                    match (value, obj.get_mut(&loc.name)) {
-                        // Entra removes members by value: `{"path": "members", "value": [{"value": id}]}`.
-                        (Some(v), Some(Value::Array(items))) if multi => {
-                            let gone: Vec<Value> = as_list(v)
-                                .into_iter()
-                                .filter_map(|i| i.get("value").cloned())
-                                .collect();
-                            items.retain(|i| !i.get("value").is_some_and(|x| gone.contains(x)));
-                        }
-                        _ => {
-                            obj.remove(&loc.name);
-                        }
-                    }
+        PatchPath::Attr(attr_path) => apply_attr(resource, rep, kind, attr_path, value),
+        PatchPath::Value(vp) => apply_value_path(resource, rep, kind, vp, value),
+    }
+}
+
+/// An operation on a plain attribute path (`name`, `name.givenName`, `urn:…:department`).
+fn apply_attr(
+    resource: Resource,
+    rep: &mut Value,
+    kind: Kind,
+    attr_path: &AttrPath,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
+    let loc = locate(resource, attr_path)?;
+    let attr = loc.attr;
+    let multi = attr.is_some_and(|a| a.multi);
+    let Some(obj) = container(rep, loc.extension) else {
+        return Ok(());
+    };
+    match (&attr_path.sub_attr, kind) {
+        (None, Kind::Remove) => {
+            match (value, obj.get_mut(&loc.name)) {
+                // Entra removes members by value: `{"path": "members", "value": [{"value": id}]}`.
+                (Some(v), Some(Value::Array(items))) if multi => {
+                    let gone: Vec<Value> = as_list(v)
+                        .into_iter()
+                        .filter_map(|i| i.get("value").cloned())
+                        .collect();
+                    items.retain(|i| !i.get("value").is_some_and(|x| gone.contains(x)));
                 }
-                (None, _) => {
-                    let value = value.unwrap_or(Value::Null);
-                    if multi {
-                        let new: Vec<Value> = as_list(value)
-                            .into_iter()
-                            .map(|v| canonical_object(attr, v))
-                            .collect();
-                        let primaries = new
-                            .iter()
-                            .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
-                            .count();
-                        if primaries > 1 {
-                            return Err(ScimError::bad(
-                                ScimType::InvalidValue,
-                                format!("only one value of {} may be primary", loc.name),
-                            ));
-                        }
-                        if kind == Kind::Replace {
-                            obj.insert(loc.name.clone(), Value::Array(new));
-                        } else {
-                            let entry = obj
-                                .entry(loc.name.clone())
-                                .or_insert_with(|| Value::Array(Vec::new()));
-                            if !entry.is_array() {
-                                *entry = Value::Array(Vec::new());
-                            }
-                            if let Some(items) = entry.as_array_mut() {
-                                for v in new {
-                                    if v.get("primary") == Some(&Value::Bool(true)) {
-                                        for i in items.iter_mut() {
-                                            if let Some(o) = i.as_object_mut() {
-                                                o.insert("primary".into(), Value::Bool(false));
-                                            }
-                                        }
-                                    }
-                                    let same = items.iter().any(|i| {
-                                        i.get("value").is_some() && i.get("value") == v.get("value")
-                                    });
-                                    if !same {
-                                        items.push(v);
-                                    }
-                                }
-                            }
-                        }
-                    } else if attr.is_some_and(|a| a.complex) {
-                        let Value::Object(parts) = canonical_object(attr, value) else {
-                            return Err(ScimError::bad(
-                                ScimType::InvalidValue,
-                                format!("{} takes an object", loc.name),
-                            ));
-                        };
-                        let entry = obj
-                            .entry(loc.name.clone())
-                            .or_insert_with(|| Value::Object(Map::new()));
-                        if !entry.is_object() {
-                            *entry = Value::Object(Map::new());
-                        }
-                        if let Some(e) = entry.as_object_mut() {
-                            e.extend(parts);
-                        }
-                    } else {
-                        obj.insert(loc.name.clone(), value);
-                    }
-                }
-                (Some(sub), _) => {
-                    if multi {
-                        return Err(ScimError::bad(
-                            ScimType::InvalidPath,
-                            format!("{} has several values: select them with a filter", loc.name),
-                        ));
-                    }
-                    let sub = canonical_sub(attr, sub);
-                    if kind == Kind::Remove {
-                        if let Some(Value::Object(o)) = obj.get_mut(&loc.name) {
-                            o.remove(&sub);
-                        }
-                    } else {
-                        let entry = obj
-                            .entry(loc.name.clone())
-                            .or_insert_with(|| Value::Object(Map::new()));
-                        if !entry.is_object() {
-                            *entry = Value::Object(Map::new());
-                        }
-                        if let Some(e) = entry.as_object_mut() {
-                            e.insert(sub, value.unwrap_or(Value::Null));
-                        }
-                    }
+                _ => {
+                    obj.remove(&loc.name);
                 }
             }
-            Ok(())
         }
-        PatchPath::Value(vp) => {
-            let loc = locate(resource, &vp.attr)?;
-            let attr = loc.attr;
-            if !attr.is_some_and(|a| a.multi) {
+        (None, _) => {
+            let value = value.unwrap_or(Value::Null);
+            if multi {
+                set_values(obj, &loc.name, attr, kind, value)?;
+            } else if attr.is_some_and(|a| a.complex) {
+                let Value::Object(parts) = canonical_object(attr, value) else {
+                    return Err(ScimError::bad(
+                        ScimType::InvalidValue,
+                        format!("{} takes an object", loc.name),
+                    ));
+                };
+                let entry = obj
+                    .entry(loc.name.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !entry.is_object() {
+                    *entry = Value::Object(Map::new());
+                }
+                if let Some(e) = entry.as_object_mut() {
+                    e.extend(parts);
+                }
+            } else {
+                obj.insert(loc.name.clone(), value);
+            }
+        }
+        (Some(sub), _) => {
+            if multi {
                 return Err(ScimError::bad(
                     ScimType::InvalidPath,
-                    format!("{} is not multi-valued", loc.name),
+                    format!("{} has several values: select them with a filter", loc.name),
                 ));
             }
-            let sub = vp.sub_attr.as_deref().map(|s| canonical_sub(attr, s));
-            let Some(obj) = container(rep, loc.extension) else {
-                return Ok(());
-            };
-            let entry = obj
-                .entry(loc.name.clone())
-                .or_insert_with(|| Value::Array(Vec::new()));
-            if !entry.is_array() {
-                *entry = Value::Array(Vec::new());
-            }
-            let Some(items) = entry.as_array_mut() else {
-                return Ok(());
-            };
-            let matching: Vec<usize> = items
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| matches(&vp.filter, i))
-                .map(|(n, _)| n)
-                .collect();
+            let sub = canonical_sub(attr, sub);
             if kind == Kind::Remove {
-                match &sub {
-                    None => {
-                        let mut n = 0;
-                        items.retain(|_| {
-                            let keep = !matching.contains(&n);
-                            n += 1;
-                            keep
-                        });
-                    }
-                    Some(sub) => {
-                        for &n in &matching {
-                            if let Some(o) = items[n].as_object_mut() {
-                                o.remove(sub);
-                            }
-                        }
-                    }
+                if let Some(Value::Object(o)) = obj.get_mut(&loc.name) {
+                    o.remove(&sub);
                 }
-                return Ok(());
-            }
-            let value = value.unwrap_or(Value::Null);
-            if matching.is_empty() {
-                // `emails[type eq "work"].value` on a user without a work email: the
-                // element the filter describes is created (what Entra and Okta expect).
-                if let ValFilter::Attr(AttrExp::Comparison(p, CompareOp::Eq, CompValue::Str(v))) =
-                    &vp.filter
-                {
-                    let mut element = Map::new();
-                    element.insert(canonical_sub(attr, &p.name), Value::String(v.clone()));
-                    match (&sub, canonical_object(attr, value)) {
-                        (Some(sub), value) => {
-                            element.insert(sub.clone(), value);
-                        }
-                        (None, Value::Object(parts)) => element.extend(parts),
-                        (None, _) => {
-                            return Err(ScimError::bad(
-                                ScimType::InvalidValue,
-                                "a value path without a sub-attribute takes an object",
-                            ));
-                        }
-                    }
-                    items.push(Value::Object(element));
-                    return Ok(());
+            } else {
+                let entry = obj
+                    .entry(loc.name.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !entry.is_object() {
+                    *entry = Value::Object(Map::new());
                 }
-                return Err(ScimError::bad(
-                    ScimType::NoTarget,
-                    format!("no value of {} matches the filter", loc.name),
-                ));
-            }
-            for &n in &matching {
-                let Some(o) = items[n].as_object_mut() else { continue };
-                match (&sub, canonical_object(attr, value.clone())) {
-                    (Some(sub), v) => {
-                        o.insert(sub.clone(), v);
-                    }
-                    (None, Value::Object(parts)) => {
-                        if kind == Kind::Replace {
-                            o.clear();
-                        }
-                        o.extend(parts);
-                    }
-                    (None, _) => {
-                        return Err(ScimError::bad(
-                            ScimType::InvalidValue,
-                            "a value path without a sub-attribute takes an object",
-                        ));
-                    }
+                if let Some(e) = entry.as_object_mut() {
+                    e.insert(sub, value.unwrap_or(Value::Null));
                 }
             }
-            Ok(())
         }
     }
+    Ok(())
+}
+
+/// An operation on a value path (`emails[type eq "work"]`, `emails[…].value`).
+fn apply_value_path(
+    resource: Resource,
+    rep: &mut Value,
+    kind: Kind,
+    vp: &PatchValuePath,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
+    let loc = locate(resource, &vp.attr)?;
+    let attr = loc.attr;
+    if !attr.is_some_and(|a| a.multi) {
+        return Err(ScimError::bad(
+            ScimType::InvalidPath,
+            format!("{} is not multi-valued", loc.name),
+        ));
+    }
+    let sub = vp.sub_attr.as_deref().map(|s| canonical_sub(attr, s));
+    let Some(obj) = container(rep, loc.extension) else {
+        return Ok(());
+    };
+    let entry = obj
+        .entry(loc.name.clone())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !entry.is_array() {
+        *entry = Value::Array(Vec::new());
+    }
+    let Some(items) = entry.as_array_mut() else {
+        return Ok(());
+    };
+    let matching: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches(&vp.filter, i))
+        .map(|(n, _)| n)
+        .collect();
+    if kind == Kind::Remove {
+        match &sub {
+            None => {
+                let mut n = 0;
+                items.retain(|_| {
+                    let keep = !matching.contains(&n);
+                    n += 1;
+                    keep
+                });
+            }
+            Some(sub) => {
+                for &n in &matching {
+                    if let Some(o) = items[n].as_object_mut() {
+                        o.remove(sub);
+                    }
+                }
+            }
+        }
+        return Ok(());
+    }
+    let value = value.unwrap_or(Value::Null);
+    if matching.is_empty() {
+        // `emails[type eq "work"].value` on a user without a work email: the
+        // element the filter describes is created (what Entra and Okta expect).
+        if let ValFilter::Attr(AttrExp::Comparison(p, CompareOp::Eq, CompValue::Str(v))) =
+            &vp.filter
+        {
+            let mut element = Map::new();
+            element.insert(canonical_sub(attr, &p.name), Value::String(v.clone()));
+            match (&sub, canonical_object(attr, value)) {
+                (Some(sub), value) => {
+                    element.insert(sub.clone(), value);
+                }
+                (None, Value::Object(parts)) => element.extend(parts),
+                (None, _) => {
+                    return Err(ScimError::bad(
+                        ScimType::InvalidValue,
+                        "a value path without a sub-attribute takes an object",
+                    ));
+                }
+            }
+            items.push(Value::Object(element));
+            return Ok(());
+        }
+        return Err(ScimError::bad(
+            ScimType::NoTarget,
+            format!("no value of {} matches the filter", loc.name),
+        ));
+    }
+    for &n in &matching {
+        let Some(o) = items[n].as_object_mut() else {
+            continue;
+        };
+        match (&sub, canonical_object(attr, value.clone())) {
+            (Some(sub), v) => {
+                o.insert(sub.clone(), v);
+            }
+            (None, Value::Object(parts)) => {
+                if kind == Kind::Replace {
+                    o.clear();
+                }
+                o.extend(parts);
+            }
+            (None, _) => {
+                return Err(ScimError::bad(
+                    ScimType::InvalidValue,
+                    "a value path without a sub-attribute takes an object",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds values to a multi-valued attribute (a new primary value takes over), or replaces
+/// them all; more than one primary value in one operation conflicts.
+fn set_values(
+    obj: &mut Map<String, Value>,
+    name: &str,
+    attr: Option<&Attr>,
+    kind: Kind,
+    value: Value,
+) -> Result<(), ScimError> {
+    let new: Vec<Value> = as_list(value)
+        .into_iter()
+        .map(|v| canonical_object(attr, v))
+        .collect();
+    let primaries = new
+        .iter()
+        .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
+        .count();
+    if primaries > 1 {
+        return Err(ScimError::bad(
+            ScimType::InvalidValue,
+            format!("only one value of {name} may be primary"),
+        ));
+    }
+    if kind == Kind::Replace {
+        obj.insert(name.to_owned(), Value::Array(new));
+    } else {
+        let entry = obj
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if !entry.is_array() {
+            *entry = Value::Array(Vec::new());
+        }
+        if let Some(items) = entry.as_array_mut() {
+            for v in new {
+                if v.get("primary") == Some(&Value::Bool(true)) {
+                    for i in items.iter_mut() {
+                        if let Some(o) = i.as_object_mut() {
+                            o.insert("primary".into(), Value::Bool(false));
+                        }
+                    }
+                }
+                let same = items
+                    .iter()
+                    .any(|i| i.get("value").is_some() && i.get("value") == v.get("value"));
+                if !same {
+                    items.push(v);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The extension a path names as a whole, if it does.
@@ -540,9 +582,11 @@ mod tests {
 
     use super::*;
 
-    fn patch(rep: &mut Value, ops: Value) -> Result<(), ScimError> {
+    fn patch(rep: &mut Value, ops: &Value) -> Result<(), ScimError> {
         let body = json!({"schemas": [scim_v2::schema_urns::PATCH_OP], "Operations": ops});
-        let Value::Object(body) = body else { unreachable!() };
+        let Value::Object(body) = body else {
+            unreachable!()
+        };
         apply(Resource::User, rep, parse(body)?)
     }
 
@@ -550,7 +594,7 @@ mod tests {
     fn operations_apply_in_order_to_the_representation() {
         let mut rep = json!({"userName": "a", "name": {"givenName": "A", "familyName": "B"},
             "emails": [{"value": "a@x.org", "type": "work", "primary": true}]});
-        patch(&mut rep, json!([
+        patch(&mut rep, &json!([
             {"op": "Replace", "path": "name.givenName", "value": "Ann"},
             {"op": "add", "path": "emails", "value": [{"value": "b@x.org", "type": "other"}]},
             {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "c@x.org"},
@@ -560,7 +604,10 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(rep["name"]["givenName"], "Ann");
-        assert_eq!(rep["emails"], json!([{"value": "c@x.org", "type": "work", "primary": true}]));
+        assert_eq!(
+            rep["emails"],
+            json!([{"value": "c@x.org", "type": "work", "primary": true}])
+        );
         assert_eq!(rep["displayName"], "Annie");
         assert_eq!(
             rep["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"],
@@ -571,15 +618,30 @@ mod tests {
     #[test]
     fn read_only_unknown_and_unmatched_targets_are_refused() {
         let mut rep = json!({"userName": "a"});
-        let e = patch(&mut rep, json!([{"op": "replace", "path": "groups", "value": []}])).unwrap_err();
+        let e = patch(
+            &mut rep,
+            &json!([{"op": "replace", "path": "groups", "value": []}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::Mutability));
-        let e = patch(&mut rep, json!([{"op": "replace", "path": "shoeSize", "value": 9}])).unwrap_err();
+        let e = patch(
+            &mut rep,
+            &json!([{"op": "replace", "path": "shoeSize", "value": 9}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::InvalidPath));
-        let e = patch(&mut rep, json!([{"op": "replace", "path": "emails[value co \"x\"].type",
-            "value": "work"}])).unwrap_err();
+        let e = patch(
+            &mut rep,
+            &json!([{"op": "replace", "path": "emails[value co \"x\"].type",
+            "value": "work"}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::NoTarget));
-        let e = patch(&mut rep, json!([{"op": "replace", "path": "emails[value eq", "value": 1}]))
-            .unwrap_err();
+        let e = patch(
+            &mut rep,
+            &json!([{"op": "replace", "path": "emails[value eq", "value": 1}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::InvalidPath));
     }
 }

@@ -219,11 +219,7 @@ fn sort_field(resource: Resource, name: &str) -> Result<Field, ScimError> {
 
 impl Projection {
     /// Validates `attributes` / `excludedAttributes` against `resource`'s schemas.
-    pub fn new(
-        resource: Resource,
-        only: &[String],
-        except: &[String],
-    ) -> Result<Self, ScimError> {
+    pub fn new(resource: Resource, only: &[String], except: &[String]) -> Result<Self, ScimError> {
         let parse = |names: &[String]| -> Result<Vec<Selector>, ScimError> {
             names.iter().map(|n| selector(resource, n)).collect()
         };
@@ -244,9 +240,8 @@ impl Projection {
                 let kept: Vec<Value> = schemas
                     .iter()
                     .filter(|s| {
-                        s.as_str().is_some_and(|s| {
-                            object.contains_key(s) || is_core(s)
-                        })
+                        s.as_str()
+                            .is_some_and(|s| object.contains_key(s) || is_core(s))
                     })
                     .cloned()
                     .collect();
@@ -401,17 +396,12 @@ fn selector(resource: Resource, name: &str) -> Result<Selector, ScimError> {
         return lookup(extension).ok_or_else(unknown);
     }
     lookup(None)
-        .or_else(|| {
-            resource
-                .extensions()
-                .iter()
-                .find_map(|e| lookup(Some(*e)))
-        })
+        .or_else(|| resource.extensions().iter().find_map(|e| lookup(Some(*e))))
         .ok_or_else(unknown)
 }
 
 /// A `ListResponse` of already projected resources.
-pub(crate) fn list_response(resources: Vec<Value>, total: i64, start_index: i64) -> Value {
+pub(crate) fn list_response(resources: &[Value], total: i64, start_index: i64) -> Value {
     json!({
         "schemas": [scim_v2::schema_urns::LIST_RESPONSE],
         "totalResults": total,

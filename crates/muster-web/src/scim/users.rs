@@ -40,6 +40,29 @@ fn id_of(raw: &str) -> Result<UserId, ScimError> {
         .map_err(|_| ScimError::not_found("no such user"))
 }
 
+/// The user's own address as a SCIM address.
+fn address_json(a: &Address) -> Value {
+    let mut address = Map::new();
+    let street = match (&a.street, &a.street2) {
+        (Some(s), Some(s2)) => Some(format!("{s}\n{s2}")),
+        (s, None) => s.clone(),
+        (None, Some(s2)) => Some(s2.clone()),
+    };
+    for (key, value) in [
+        ("streetAddress", street),
+        ("locality", a.city.clone()),
+        ("region", a.region.clone()),
+        ("postalCode", a.postal_code.clone()),
+        ("country", a.country.clone()),
+    ] {
+        if let Some(v) = value {
+            address.insert(key.into(), json!(v));
+        }
+    }
+    address.insert("type".into(), json!("work"));
+    Value::Object(address)
+}
+
 /// A user as SCIM shows them.
 pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
     let u = &scim.user;
@@ -82,25 +105,7 @@ pub(crate) fn representation(base: &str, scim: &ScimUser) -> Value {
         out.insert("phoneNumbers".into(), Value::Array(phones));
     }
     if let Some(a) = &u.address {
-        let mut address = Map::new();
-        let street = match (&a.street, &a.street2) {
-            (Some(s), Some(s2)) => Some(format!("{s}\n{s2}")),
-            (s, None) => s.clone(),
-            (None, Some(s2)) => Some(s2.clone()),
-        };
-        for (key, value) in [
-            ("streetAddress", street),
-            ("locality", a.city.clone()),
-            ("region", a.region.clone()),
-            ("postalCode", a.postal_code.clone()),
-            ("country", a.country.clone()),
-        ] {
-            if let Some(v) = value {
-                address.insert(key.into(), json!(v));
-            }
-        }
-        address.insert("type".into(), json!("work"));
-        out.insert("addresses".into(), json!([address]));
+        out.insert("addresses".into(), json!([address_json(a)]));
     }
     if let Some((group, name)) = &scim.group {
         out.insert(
@@ -184,7 +189,7 @@ fn boolean(name: &str, value: &Value) -> Result<bool, ScimError> {
 }
 
 /// The object's members by lowercase name; two spellings of one name are refused.
-fn members<'a>(name: &str, object: &'a Map<String, Value>) -> Result<Map<String, Value>, ScimError> {
+fn members(name: &str, object: &Map<String, Value>) -> Result<Map<String, Value>, ScimError> {
     let mut out = Map::new();
     for (k, v) in object {
         if out.insert(k.to_ascii_lowercase(), v.clone()).is_some() {
@@ -203,7 +208,10 @@ fn object_of<'a>(name: &str, value: &'a Value) -> Result<&'a Map<String, Value>,
         .ok_or_else(|| invalid(format!("{name} must be an object")))
 }
 
-fn list_of<'a>(name: &str, value: Option<&'a Value>) -> Result<Vec<&'a Map<String, Value>>, ScimError> {
+fn list_of<'a>(
+    name: &str,
+    value: Option<&'a Value>,
+) -> Result<Vec<&'a Map<String, Value>>, ScimError> {
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().map(|i| object_of(name, i)).collect(),
@@ -222,53 +230,8 @@ fn only_known(name: &str, object: &Map<String, Value>, known: &[&str]) -> Result
     }
 }
 
-/// Reads a `POST` or `PUT` body (or a patched representation) into what SCIM sets on a
-/// user. `current` is the user being replaced: unasserted `active` keeps its state, and
-/// phone numbers kept keep their carrier and privacy flag.
-pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> Result<UserWrite, ScimError> {
-    check_schemas(body, USER, &[ENTERPRISE, MUSTER])?;
-    let b = members("", body)?;
-    let known = [
-        "schemas", "id", "externalid", "meta", "username", "name", "displayname", "active",
-        "password", "emails", "phonenumbers", "addresses", "groups",
-    ];
-    for key in b.keys() {
-        if !known.contains(&key.as_str())
-            && !IGNORED.contains(&key.as_str())
-            && !key.eq_ignore_ascii_case(ENTERPRISE)
-            && !key.eq_ignore_ascii_case(MUSTER)
-        {
-            return Err(ScimError::bad(
-                ScimType::InvalidSyntax,
-                format!("unknown attribute {key}"),
-            ));
-        }
-    }
-    let login = text("userName", b.get("username"))?
-        .ok_or_else(|| invalid("userName is required"))?;
-    let name = match b.get("name") {
-        Some(Value::Object(n)) => members("name.", n)?,
-        Some(Value::Null) | None => return Err(invalid("name (givenName, familyName) is required")),
-        Some(_) => return Err(invalid("name must be an object")),
-    };
-    only_known(
-        "name.",
-        &name,
-        &[
-            "givenname", "familyname", "formatted", "middlename", "honorificprefix",
-            "honorificsuffix",
-        ],
-    )?;
-    let first_name = text("name.givenName", name.get("givenname"))?
-        .ok_or_else(|| invalid("name.givenName is required"))?;
-    let last_name = text("name.familyName", name.get("familyname"))?
-        .ok_or_else(|| invalid("name.familyName is required"))?;
-
-    let active = match b.get("active") {
-        None | Some(Value::Null) => current.is_none_or(|u| u.status == UserStatus::Active),
-        Some(v) => boolean("active", v)?,
-    };
-
+/// `emails`: the primary address (the user's email) and the others.
+fn parse_emails(b: &Map<String, Value>) -> Result<(Option<String>, Vec<String>), ScimError> {
     let mut email = None;
     let mut emails = Vec::new();
     let listed = list_of("emails", b.get("emails"))?;
@@ -299,12 +262,24 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
             emails.push(value);
         }
     }
+    Ok((email, emails))
+}
 
+/// `phoneNumbers`, and the number marked primary. Numbers kept keep their carrier and
+/// privacy flag.
+fn parse_phones(
+    b: &Map<String, Value>,
+    current: Option<&User>,
+) -> Result<(Vec<Phone>, Option<String>), ScimError> {
     let mut phones = Vec::new();
     let mut primary_phone = None;
     for p in list_of("phoneNumbers", b.get("phonenumbers"))? {
         let p = members("phoneNumbers.", p)?;
-        only_known("phoneNumbers.", &p, &["value", "type", "primary", "display"])?;
+        only_known(
+            "phoneNumbers.",
+            &p,
+            &["value", "type", "primary", "display"],
+        )?;
         let number = text("phoneNumbers.value", p.get("value"))?
             .ok_or_else(|| invalid("phoneNumbers.value is required"))?;
         let kind = text("phoneNumbers.type", p.get("type"))?
@@ -337,13 +312,19 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
             private: kept.is_some_and(|k| k.private),
         });
     }
-    let primary_phone = primary_phone.and_then(|i: usize| phones.get(i)).map(|p| p.number.clone());
+    let primary_phone = primary_phone
+        .and_then(|i: usize| phones.get(i))
+        .map(|p| p.number.clone());
+    Ok((phones, primary_phone))
+}
 
+/// `addresses`: at most one.
+fn parse_address(b: &Map<String, Value>) -> Result<Option<Address>, ScimError> {
     let addresses = list_of("addresses", b.get("addresses"))?;
     if addresses.len() > 1 {
         return Err(invalid("Muster keeps one address per user"));
     }
-    let address = match addresses.first() {
+    Ok(match addresses.first() {
         None => None,
         Some(a) => {
             let a = members("addresses.", a)?;
@@ -351,8 +332,14 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
                 "addresses.",
                 &a,
                 &[
-                    "streetaddress", "locality", "region", "postalcode", "country", "type",
-                    "primary", "formatted",
+                    "streetaddress",
+                    "locality",
+                    "region",
+                    "postalcode",
+                    "country",
+                    "type",
+                    "primary",
+                    "formatted",
                 ],
             )?;
             let street = text("addresses.streetAddress", a.get("streetaddress"))?;
@@ -369,7 +356,103 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
                 country: text("addresses.country", a.get("country"))?,
             })
         }
+    })
+}
+
+/// `name`: given and family name are required.
+fn parse_name(b: &Map<String, Value>) -> Result<(String, String), ScimError> {
+    let name = match b.get("name") {
+        Some(Value::Object(n)) => members("name.", n)?,
+        Some(Value::Null) | None => {
+            return Err(invalid("name (givenName, familyName) is required"));
+        }
+        Some(_) => return Err(invalid("name must be an object")),
     };
+    only_known(
+        "name.",
+        &name,
+        &[
+            "givenname",
+            "familyname",
+            "formatted",
+            "middlename",
+            "honorificprefix",
+            "honorificsuffix",
+        ],
+    )?;
+    let first_name = text("name.givenName", name.get("givenname"))?
+        .ok_or_else(|| invalid("name.givenName is required"))?;
+    let last_name = text("name.familyName", name.get("familyname"))?
+        .ok_or_else(|| invalid("name.familyName is required"))?;
+    Ok((first_name, last_name))
+}
+
+/// Enterprise `manager`: the id of a user.
+fn parse_manager(ent: &Map<String, Value>) -> Result<Option<UserId>, ScimError> {
+    Ok(match ent.get("manager") {
+        None | Some(Value::Null) => None,
+        Some(m) => {
+            let m = members("manager.", object_of("manager", m)?)?;
+            only_known("manager.", &m, &["value", "$ref", "displayname"])?;
+            match text("manager.value", m.get("value"))? {
+                None => None,
+                Some(v) => Some(
+                    v.parse::<UserId>()
+                        .map_err(|_| invalid("manager.value must be the id of a user"))?,
+                ),
+            }
+        }
+    })
+}
+
+/// Reads a `POST` or `PUT` body (or a patched representation) into what SCIM sets on a
+/// user. `current` is the user being replaced: unasserted `active` keeps its state, and
+/// phone numbers kept keep their carrier and privacy flag.
+pub(crate) fn parse_write(
+    body: &Map<String, Value>,
+    current: Option<&User>,
+) -> Result<UserWrite, ScimError> {
+    check_schemas(body, USER, &[ENTERPRISE, MUSTER])?;
+    let b = members("", body)?;
+    let known = [
+        "schemas",
+        "id",
+        "externalid",
+        "meta",
+        "username",
+        "name",
+        "displayname",
+        "active",
+        "password",
+        "emails",
+        "phonenumbers",
+        "addresses",
+        "groups",
+    ];
+    for key in b.keys() {
+        if !known.contains(&key.as_str())
+            && !IGNORED.contains(&key.as_str())
+            && !key.eq_ignore_ascii_case(ENTERPRISE)
+            && !key.eq_ignore_ascii_case(MUSTER)
+        {
+            return Err(ScimError::bad(
+                ScimType::InvalidSyntax,
+                format!("unknown attribute {key}"),
+            ));
+        }
+    }
+    let login =
+        text("userName", b.get("username"))?.ok_or_else(|| invalid("userName is required"))?;
+    let (first_name, last_name) = parse_name(&b)?;
+
+    let active = match b.get("active") {
+        None | Some(Value::Null) => current.is_none_or(|u| u.status == UserStatus::Active),
+        Some(v) => boolean("active", v)?,
+    };
+
+    let (email, emails) = parse_emails(&b)?;
+    let (phones, primary_phone) = parse_phones(&b, current)?;
+    let address = parse_address(&b)?;
 
     let extension = |uri: &str| -> Result<Map<String, Value>, ScimError> {
         match b.get(&uri.to_ascii_lowercase()) {
@@ -388,23 +471,15 @@ pub(crate) fn parse_write(body: &Map<String, Value>, current: Option<&User>) -> 
         &format!("{ENTERPRISE}:"),
         &ent,
         &[
-            "employeenumber", "costcenter", "organization", "division", "department", "manager",
+            "employeenumber",
+            "costcenter",
+            "organization",
+            "division",
+            "department",
+            "manager",
         ],
     )?;
-    let reports_to_id = match ent.get("manager") {
-        None | Some(Value::Null) => None,
-        Some(m) => {
-            let m = members("manager.", object_of("manager", m)?)?;
-            only_known("manager.", &m, &["value", "$ref", "displayname"])?;
-            match text("manager.value", m.get("value"))? {
-                None => None,
-                Some(v) => Some(
-                    v.parse::<UserId>()
-                        .map_err(|_| invalid("manager.value must be the id of a user"))?,
-                ),
-            }
-        }
-    };
+    let reports_to_id = parse_manager(&ent)?;
     let own = extension(MUSTER)?;
     only_known(
         &format!("{MUSTER}:"),
@@ -446,7 +521,9 @@ fn respond(base: &str, status: StatusCode, user: &ScimUser, projection: &Project
 fn projection(query: Option<&str>) -> Result<Projection, ScimError> {
     let raw = RawList::from_query(query)?;
     if !raw.attributes.is_empty() && !raw.excluded_attributes.is_empty() {
-        return Err(invalid("attributes and excludedAttributes exclude each other"));
+        return Err(invalid(
+            "attributes and excludedAttributes exclude each other",
+        ));
     }
     Projection::new(Resource::User, &raw.attributes, &raw.excluded_attributes)
 }
@@ -458,13 +535,13 @@ async fn run_list(
     request: ListRequest,
 ) -> Result<Response, ScimError> {
     let (found, total) = service::list_users(&state.store, ctx, &request.query).await?;
-    let items = found
+    let items: Vec<Value> = found
         .iter()
         .map(|u| request.projection.apply(representation(base, u)))
         .collect();
     Ok(resource(
         StatusCode::OK,
-        &list_response(items, total, request.start_index),
+        &list_response(&items, total, request.start_index),
         None,
     ))
 }
@@ -525,6 +602,7 @@ pub(crate) async fn create(
 }
 
 /// `PUT /Users/{id}`.
+#[allow(clippy::too_many_arguments)] // One axum extractor per part of the request.
 pub(crate) async fn replace(
     ScimCaller(ctx): ScimCaller,
     State(state): State<AppState>,
@@ -545,6 +623,7 @@ pub(crate) async fn replace(
 }
 
 /// `PATCH /Users/{id}`.
+#[allow(clippy::too_many_arguments)] // One axum extractor per part of the request.
 pub(crate) async fn modify(
     ScimCaller(ctx): ScimCaller,
     State(state): State<AppState>,
@@ -570,14 +649,8 @@ pub(crate) async fn modify(
         return Err(invalid("the patched user is not an object"));
     };
     let write = parse_write(&patched, Some(&current.user))?;
-    let user = service::replace_user(
-        &state.store,
-        &ctx,
-        id,
-        Some(current.user.version),
-        write,
-    )
-    .await?;
+    let user =
+        service::replace_user(&state.store, &ctx, id, Some(current.user.version), write).await?;
     Ok(respond(&base, StatusCode::OK, &user, &projection))
 }
 

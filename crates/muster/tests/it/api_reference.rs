@@ -588,6 +588,7 @@ async fn settings_start_with_the_defaults(backend: Backend) {
             "self_service_fields": ["phones", "address", "emergency_contacts", "photo", "preferences"],
             "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": false},
             "address": {},
+            "scim_provisioning": null,
             "version": 1,
         })
     );
@@ -623,6 +624,7 @@ async fn settings_are_patched_partially_with_if_match(backend: Backend) {
             "self_service_fields": ["display_name", "photo", "can_sms"],
             "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": true},
             "address": {"street": "1 Harbor Way", "city": "Harbor City", "country": "US"},
+            "scim_provisioning": null,
             "version": 2,
         })
     );

@@ -1,6 +1,7 @@
-//! SCIM 2.0 (`/scim/v2`): provisioning, filters, sorting, paging, projection, ETags, bad
+//! SCIM 2.0 (`/scim/v2`): provisioning, filters, sorting, paging, projection, `ETags`, bad
 //! input, groups, authorization and tenancy. scim2-tester covers the protocol's shape
 //! in `.ci/conformance.sh`; these cover what it does not.
+#![allow(clippy::too_many_lines)] // Scenario tests read best top to bottom.
 
 use muster_testkit::{Api, Backend, OrgFixture, TestApp, on_both_backends};
 use reqwest::Method;
@@ -19,6 +20,7 @@ on_both_backends!(
     groups_are_command_groups_and_their_members,
     scim_needs_an_api_token_and_the_callers_capabilities,
     another_organizations_users_and_groups_stay_invisible,
+    provisioning_needs_a_live_node_and_an_assignable_role,
 );
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -57,12 +59,7 @@ impl Answer {
             self.body
         );
         assert_eq!(self.body["status"], status.to_string());
-        assert_eq!(
-            self.body["scimType"].as_str(),
-            scim_type,
-            "{:#}",
-            self.body
-        );
+        assert_eq!(self.body["scimType"].as_str(), scim_type, "{:#}", self.body);
     }
 }
 
@@ -203,9 +200,7 @@ async fn audit_count(api: &Api) -> i64 {
         .unwrap()
 }
 
-async fn users_are_provisioned_read_replaced_and_soft_deleted_on_the_audit_trail(
-    backend: Backend,
-) {
+async fn users_are_provisioned_read_replaced_and_soft_deleted_on_the_audit_trail(backend: Backend) {
     let app = spawn(backend).await;
     let (_org, api, scim) = org(&app, "Harbor Fire").await;
     let mut body = user("jdoe@harbor.gov", "Jane", "Doe");
@@ -256,15 +251,27 @@ async fn users_are_provisioned_read_replaced_and_soft_deleted_on_the_audit_trail
         .await
         .expect_error(404, None);
     api.get(&format!("/users/{id}")).await.expect(404);
-    let events = api.get(&format!("/audit?target_id={id}")).await.expect(200).clone();
+    let events = api
+        .get(&format!("/audit?target_id={id}"))
+        .await
+        .expect(200)
+        .clone();
     let actions: Vec<&str> = events["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    for action in ["user.create", "user.update", "user.deactivate", "user.delete"] {
-        assert!(actions.contains(&action), "{action} missing from {actions:?}");
+    for action in [
+        "user.create",
+        "user.update",
+        "user.deactivate",
+        "user.delete",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
     }
     // The login stays reserved.
     scim.post("/Users", &user("JDOE@harbor.gov", "J", "D"))
@@ -272,9 +279,7 @@ async fn users_are_provisioned_read_replaced_and_soft_deleted_on_the_audit_trail
         .expect_error(409, Some("uniqueness"));
 }
 
-async fn filters_support_every_operator_logic_and_value_paths_with_bound_values(
-    backend: Backend,
-) {
+async fn filters_support_every_operator_logic_and_value_paths_with_bound_values(backend: Backend) {
     let app = spawn(backend).await;
     let (org, _api, scim) = org(&app, "Bay City EMS").await;
     let mut a = user("alpha", "Ann", "Archer");
@@ -294,23 +299,38 @@ async fn filters_support_every_operator_logic_and_value_paths_with_bound_values(
 
     let cases: Vec<(&str, Vec<&String>)> = vec![
         (r#"userName eq "ALPHA""#, vec![&a]),
-        (r#"userName ne "alpha" and userName ne "admin""#, vec![&b, &c]),
+        (
+            r#"userName ne "alpha" and userName ne "admin""#,
+            vec![&b, &c],
+        ),
         (r#"name.familyName co "ake""#, vec![&b]),
         (r#"userName sw "ch""#, vec![&c]),
         (r#"emails.value ew "@bay.gov""#, vec![&a]),
-        (r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber gt "100""#, vec![&b, &c]),
+        (
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber gt "100""#,
+            vec![&b, &c],
+        ),
         (r#"employeeNumber ge "200""#, vec![&b, &c]),
         (r#"employeeNumber lt "200""#, vec![&a]),
         (r#"employeeNumber le "200""#, vec![&a, &b]),
-        (r#"department pr"#, vec![&a, &b]),
-        (r#"active eq false"#, vec![&b]),
-        (r#"active eq true and employeeNumber pr"#, vec![&a, &c]),
-        (r#"userName eq "alpha" or userName eq "charlie""#, vec![&a, &c]),
-        (r#"not (employeeNumber pr) "#, vec![&admin]),
+        (r"department pr", vec![&a, &b]),
+        (r"active eq false", vec![&b]),
+        (r"active eq true and employeeNumber pr", vec![&a, &c]),
+        (
+            r#"userName eq "alpha" or userName eq "charlie""#,
+            vec![&a, &c],
+        ),
+        (r"not (employeeNumber pr) ", vec![&admin]),
         (r#"emails[type eq "work" and value co "county"]"#, vec![&b]),
-        (r#"emails[value sw "ann"] or (name.givenName eq "Cara")"#, vec![&a, &c]),
+        (
+            r#"emails[value sw "ann"] or (name.givenName eq "Cara")"#,
+            vec![&a, &c],
+        ),
         (r#"externalId eq "ext-a""#, vec![&a]),
-        (r#"meta.created gt "2000-01-01T00:00:00Z" and userName eq "bravo""#, vec![&b]),
+        (
+            r#"meta.created gt "2000-01-01T00:00:00Z" and userName eq "bravo""#,
+            vec![&b],
+        ),
         (r#"meta.lastModified lt "2000-01-01T00:00:00Z""#, vec![]),
         // Values are bound, never pasted into SQL.
         (r#"userName eq "x' OR '1'='1""#, vec![]),
@@ -325,7 +345,9 @@ async fn filters_support_every_operator_logic_and_value_paths_with_bound_values(
         assert_eq!(got, want, "{filter}");
     }
     // The id filter and a value path through the whole list agree on totals.
-    let by_id = scim.get(&format!("/Users?{}", q(&format!(r#"id eq "{a}""#)))).await;
+    let by_id = scim
+        .get(&format!("/Users?{}", q(&format!(r#"id eq "{a}""#))))
+        .await;
     assert_eq!(by_id.expect(200)["totalResults"], 1);
     assert_eq!(scim.ids(&q(r#"id eq "not-an-id""#)).await.len(), 0);
     // The same filter through POST /.search.
@@ -338,19 +360,30 @@ async fn filters_support_every_operator_logic_and_value_paths_with_bound_values(
         .await;
     let searched = searched.expect(200);
     assert_eq!(searched["totalResults"], 1);
-    assert_eq!(searched["Resources"][0], json!({"schemas": [USER], "id": a, "userName": "alpha"}));
+    assert_eq!(
+        searched["Resources"][0],
+        json!({"schemas": [USER], "id": a, "userName": "alpha"})
+    );
 }
 
 async fn lists_sort_and_page_by_start_index_and_count(backend: Backend) {
     let app = spawn(backend).await;
     let (_org, _api, scim) = org(&app, "Paging PD").await;
-    for (login, family) in [("u1", "Delta"), ("u2", "Alpha"), ("u3", "Echo"), ("u4", "Bravo"), ("u5", "Charlie")] {
+    for (login, family) in [
+        ("u1", "Delta"),
+        ("u2", "Alpha"),
+        ("u3", "Echo"),
+        ("u4", "Bravo"),
+        ("u5", "Charlie"),
+    ] {
         create(&scim, &user(login, "X", family)).await;
     }
     let page = |query: &'static str| {
         let scim = &scim;
         async move {
-            let answer = scim.get(&format!("/Users?filter=userName%20sw%20%22u%22&{query}")).await;
+            let answer = scim
+                .get(&format!("/Users?filter=userName%20sw%20%22u%22&{query}"))
+                .await;
             let body = answer.expect(200).clone();
             let names: Vec<String> = body["Resources"]
                 .as_array()
@@ -397,7 +430,9 @@ async fn etags_guard_replace_patch_and_delete(backend: Backend) {
     let path = format!("/Users/{id}");
     assert!(first.starts_with("W/\""));
 
-    let unchanged = scim.send(Method::GET, &path, None, &[("if-none-match", &first)]).await;
+    let unchanged = scim
+        .send(Method::GET, &path, None, &[("if-none-match", &first)])
+        .await;
     assert_eq!(unchanged.status, 304);
 
     let renamed = scim
@@ -418,7 +453,9 @@ async fn etags_guard_replace_patch_and_delete(backend: Backend) {
     )
     .await
     .expect_error(412, None);
-    scim.delete(&path, Some(&first)).await.expect_error(412, None);
+    scim.delete(&path, Some(&first))
+        .await
+        .expect_error(412, None);
     let now = scim.get(&path).await;
     assert_eq!(now.etag.as_deref(), Some(second.as_str()));
     assert_eq!(now.expect(200)["name"]["givenName"], "Eve");
@@ -440,7 +477,10 @@ async fn attributes_and_excluded_attributes_shape_responses(backend: Backend) {
     let (_org, _api, scim) = org(&app, "Projection PD").await;
     let mut body = user("proj", "Pro", "Jection");
     body[ENTERPRISE] = json!({"employeeNumber": "7", "department": "IT"});
-    let id = create(&scim, &body).await["id"].as_str().unwrap().to_owned();
+    let id = create(&scim, &body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let only = scim
         .get(&format!("/Users/{id}?attributes=userName,name.familyName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"))
         .await;
@@ -450,7 +490,9 @@ async fn attributes_and_excluded_attributes_shape_responses(backend: Backend) {
                 "name": {"familyName": "Jection"}, ENTERPRISE: {"department": "IT"}})
     );
     let without = scim
-        .get(&format!("/Users/{id}?excludedAttributes=name,meta,employeeNumber"))
+        .get(&format!(
+            "/Users/{id}?excludedAttributes=name,meta,employeeNumber"
+        ))
         .await;
     let without = without.expect(200);
     assert!(without.get("name").is_none());
@@ -458,7 +500,9 @@ async fn attributes_and_excluded_attributes_shape_responses(backend: Backend) {
     assert_eq!(without[ENTERPRISE], json!({"department": "IT"}));
     assert_eq!(without["userName"], "proj");
     // In lists too, and unknown names are refused.
-    let list = scim.get("/Users?attributes=userName&filter=userName%20eq%20%22proj%22").await;
+    let list = scim
+        .get("/Users?attributes=userName&filter=userName%20eq%20%22proj%22")
+        .await;
     assert_eq!(
         list.expect(200)["Resources"][0],
         json!({"schemas": [USER], "id": id, "userName": "proj"})
@@ -466,9 +510,11 @@ async fn attributes_and_excluded_attributes_shape_responses(backend: Backend) {
     scim.get(&format!("/Users/{id}?attributes=shoeSize"))
         .await
         .expect_error(400, Some("invalidValue"));
-    scim.get(&format!("/Users/{id}?attributes=userName&excludedAttributes=name"))
-        .await
-        .expect_error(400, Some("invalidValue"));
+    scim.get(&format!(
+        "/Users/{id}?attributes=userName&excludedAttributes=name"
+    ))
+    .await
+    .expect_error(400, Some("invalidValue"));
 }
 
 async fn bad_input_gets_the_rfc_status_and_scim_type_and_changes_nothing(backend: Backend) {
@@ -476,18 +522,31 @@ async fn bad_input_gets_the_rfc_status_and_scim_type_and_changes_nothing(backend
     let (_org, api, scim) = org(&app, "Bad Input PD").await;
     let mut body = user("taken", "Tay", "Ken");
     body["emails"] = json!([{"value": "t@x.org", "type": "work", "primary": true}]);
-    let id = create(&scim, &body).await["id"].as_str().unwrap().to_owned();
+    let id = create(&scim, &body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/Users/{id}");
     let before = scim.get(&path).await.expect(200).clone();
     let events = audit_count(&api).await;
 
     // Filters.
-    for bad in [r#"userName eq"#, r#"userName xx "a""#, r#"(userName eq "a""#, r#"emails[value eq "a""#] {
+    for bad in [
+        r"userName eq",
+        r#"userName xx "a""#,
+        r#"(userName eq "a""#,
+        r#"emails[value eq "a""#,
+    ] {
         scim.get(&format!("/Users?{}", q(bad)))
             .await
             .expect_error(400, Some("invalidFilter"));
     }
-    for unknown in [r#"shoeSize eq "9""#, r#"active gt true"#, r#"meta.created eq "soon""#, r#"id co "1""#] {
+    for unknown in [
+        r#"shoeSize eq "9""#,
+        r"active gt true",
+        r#"meta.created eq "soon""#,
+        r#"id co "1""#,
+    ] {
         scim.get(&format!("/Users?{}", q(unknown)))
             .await
             .expect_error(400, Some("invalidFilter"));
@@ -505,19 +564,29 @@ async fn bad_input_gets_the_rfc_status_and_scim_type_and_changes_nothing(backend
     assert_eq!(raw.status().as_u16(), 400);
     let mut unknown = user("newbie", "N", "B");
     unknown["shoeSize"] = json!(9);
-    scim.post("/Users", &unknown).await.expect_error(400, Some("invalidSyntax"));
+    scim.post("/Users", &unknown)
+        .await
+        .expect_error(400, Some("invalidSyntax"));
     let mut unknown_ext = user("newbie", "N", "B");
     unknown_ext[ENTERPRISE] = json!({"salary": 1});
-    scim.post("/Users", &unknown_ext).await.expect_error(400, Some("invalidSyntax"));
+    scim.post("/Users", &unknown_ext)
+        .await
+        .expect_error(400, Some("invalidSyntax"));
     let mut wrong = user("newbie", "N", "B");
     wrong["schemas"] = json!([GROUP]);
-    scim.post("/Users", &wrong).await.expect_error(400, Some("invalidSyntax"));
+    scim.post("/Users", &wrong)
+        .await
+        .expect_error(400, Some("invalidSyntax"));
     let mut unknown_schema = user("newbie", "N", "B");
     unknown_schema["schemas"] = json!([USER, "urn:example:params:scim:schemas:Shoe"]);
-    scim.post("/Users", &unknown_schema).await.expect_error(400, Some("invalidSyntax"));
+    scim.post("/Users", &unknown_schema)
+        .await
+        .expect_error(400, Some("invalidSyntax"));
     let mut nameless = user("newbie", "N", "B");
     nameless.as_object_mut().unwrap().remove("name");
-    scim.post("/Users", &nameless).await.expect_error(400, Some("invalidValue"));
+    scim.post("/Users", &nameless)
+        .await
+        .expect_error(400, Some("invalidValue"));
     scim.post("/Users", &user("bad login!", "N", "B"))
         .await
         .expect_error(400, Some("invalidValue"));
@@ -530,22 +599,42 @@ async fn bad_input_gets_the_rfc_status_and_scim_type_and_changes_nothing(backend
     scim.put(&path, &user("Other", "Tay", "Ken"), None)
         .await
         .expect_error(409, Some("uniqueness"));
-    scim.patch(&path, &json!([{"op": "replace", "path": "userName", "value": "other"}]), None)
-        .await
-        .expect_error(409, Some("uniqueness"));
+    scim.patch(
+        &path,
+        &json!([{"op": "replace", "path": "userName", "value": "other"}]),
+        None,
+    )
+    .await
+    .expect_error(409, Some("uniqueness"));
     // PATCH: read-only, unknown path, no target, conflicting operations, missing value.
-    scim.patch(&path, &json!([{"op": "replace", "path": "id", "value": "x"}]), None)
-        .await
-        .expect_error(400, Some("mutability"));
-    scim.patch(&path, &json!([{"op": "add", "path": "groups", "value": [{"value": "x"}]}]), None)
-        .await
-        .expect_error(400, Some("mutability"));
-    scim.patch(&path, &json!([{"op": "replace", "path": "shoeSize", "value": 9}]), None)
-        .await
-        .expect_error(400, Some("invalidPath"));
-    scim.patch(&path, &json!([{"op": "replace", "path": "emails[type eq", "value": 9}]), None)
-        .await
-        .expect_error(400, Some("invalidPath"));
+    scim.patch(
+        &path,
+        &json!([{"op": "replace", "path": "id", "value": "x"}]),
+        None,
+    )
+    .await
+    .expect_error(400, Some("mutability"));
+    scim.patch(
+        &path,
+        &json!([{"op": "add", "path": "groups", "value": [{"value": "x"}]}]),
+        None,
+    )
+    .await
+    .expect_error(400, Some("mutability"));
+    scim.patch(
+        &path,
+        &json!([{"op": "replace", "path": "shoeSize", "value": 9}]),
+        None,
+    )
+    .await
+    .expect_error(400, Some("invalidPath"));
+    scim.patch(
+        &path,
+        &json!([{"op": "replace", "path": "emails[type eq", "value": 9}]),
+        None,
+    )
+    .await
+    .expect_error(400, Some("invalidPath"));
     scim.patch(
         &path,
         &json!([{"op": "replace", "path": "phoneNumbers[value co \"9\"].type", "value": "work"}]),
@@ -607,8 +696,14 @@ async fn patch_adds_replaces_and_removes_by_path(backend: Backend) {
     let (_org, api, scim) = org(&app, "Patch PD").await;
     let mut body = user("pat", "Pat", "Ch");
     body["emails"] = json!([{"value": "pat@x.org", "type": "work", "primary": true}]);
-    let id = create(&scim, &body).await["id"].as_str().unwrap().to_owned();
-    let manager = create(&scim, &user("boss", "Bo", "Ss")).await["id"].as_str().unwrap().to_owned();
+    let id = create(&scim, &body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manager = create(&scim, &user("boss", "Bo", "Ss")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/Users/{id}");
     let patched = scim
         .patch(
@@ -658,7 +753,10 @@ async fn patch_adds_replaces_and_removes_by_path(backend: Backend) {
         )
         .await;
     let removed = removed.expect(200).clone();
-    assert_eq!(removed["emails"], json!([{"value": "pc@x.org", "type": "work", "primary": true}]));
+    assert_eq!(
+        removed["emails"],
+        json!([{"value": "pc@x.org", "type": "work", "primary": true}])
+    );
     assert!(removed.get("phoneNumbers").is_none());
     assert!(removed.get("displayName").is_none());
     assert_eq!(removed[ENTERPRISE], json!({"department": "Ops"}));
@@ -668,8 +766,14 @@ async fn patch_adds_replaces_and_removes_by_path(backend: Backend) {
 async fn groups_are_command_groups_and_their_members(backend: Backend) {
     let app = spawn(backend).await;
     let (_org, api, scim) = org(&app, "Group PD").await;
-    let ann = create(&scim, &user("ann", "Ann", "A")).await["id"].as_str().unwrap().to_owned();
-    let bob = create(&scim, &user("bob", "Bob", "B")).await["id"].as_str().unwrap().to_owned();
+    let ann = create(&scim, &user("ann", "Ann", "A")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob = create(&scim, &user("bob", "Bob", "B")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let created = scim
         .post(
             "/Groups",
@@ -681,13 +785,27 @@ async fn groups_are_command_groups_and_their_members(backend: Backend) {
     let gid = group["id"].as_str().unwrap().to_owned();
     assert_eq!(group["members"][0]["value"], ann);
     // It is a command group of the JSON API, and the member's group is it.
-    assert_eq!(api.get(&format!("/command-groups/{gid}")).await.expect(200)["name"], "Night Shift");
-    assert_eq!(api.get(&format!("/users/{ann}")).await.expect(200)["command_group_id"], gid);
-    assert_eq!(scim.get(&format!("/Users/{ann}")).await.expect(200)["groups"][0]["display"], "Night Shift");
-    let by_member = scim.get(&format!("/Groups?{}", q(&format!(r#"members[value eq "{ann}"]"#)))).await;
+    assert_eq!(
+        api.get(&format!("/command-groups/{gid}")).await.expect(200)["name"],
+        "Night Shift"
+    );
+    assert_eq!(
+        api.get(&format!("/users/{ann}")).await.expect(200)["command_group_id"],
+        gid
+    );
+    assert_eq!(
+        scim.get(&format!("/Users/{ann}")).await.expect(200)["groups"][0]["display"],
+        "Night Shift"
+    );
+    let by_member = scim
+        .get(&format!(
+            "/Groups?{}",
+            q(&format!(r#"members[value eq "{ann}"]"#))
+        ))
+        .await;
     assert_eq!(by_member.expect(200)["totalResults"], 1);
     let in_group = scim.ids(&q(&format!(r#"groups.value eq "{gid}""#))).await;
-    assert_eq!(in_group, [ann.clone()]);
+    assert_eq!(in_group, std::slice::from_ref(&ann));
 
     // PATCH: add Bob, remove Ann the way Entra ID does (by value), rename.
     let path = format!("/Groups/{gid}");
@@ -703,39 +821,69 @@ async fn groups_are_command_groups_and_their_members(backend: Backend) {
         )
         .await;
     let patched = patched.expect(200).clone();
-    assert_eq!(patched["members"], json!([{"value": bob, "$ref": format!("{}/Users/{bob}", scim.base), "type": "User"}]));
+    assert_eq!(
+        patched["members"],
+        json!([{"value": bob, "$ref": format!("{}/Users/{bob}", scim.base), "type": "User"}])
+    );
     assert_eq!(patched["displayName"], "Night Watch");
-    assert_eq!(api.get(&format!("/users/{ann}")).await.expect(200)["command_group_id"], Value::Null);
-    scim.patch(&path, &json!([{"op": "remove", "path": format!("members[value eq \"{bob}\"]")}]), None)
-        .await
-        .expect(200);
+    assert_eq!(
+        api.get(&format!("/users/{ann}")).await.expect(200)["command_group_id"],
+        Value::Null
+    );
+    scim.patch(
+        &path,
+        &json!([{"op": "remove", "path": format!("members[value eq \"{bob}\"]")}]),
+        None,
+    )
+    .await
+    .expect(200);
     // Nested groups are not members; unknown users are refused.
-    scim.patch(&path, &json!([{"op": "add", "path": "members", "value": [{"value": gid, "type": "Group"}]}]), None)
-        .await
-        .expect_error(400, Some("invalidValue"));
-    scim.patch(&path, &json!([{"op": "add", "path": "members",
-        "value": [{"value": "01900000-0000-7000-8000-000000000000"}]}]), None)
-        .await
-        .expect_error(400, Some("invalidValue"));
-    scim.post("/Groups", &json!({"schemas": [GROUP], "displayName": "night watch"}))
-        .await
-        .expect_error(409, Some("uniqueness"));
+    scim.patch(
+        &path,
+        &json!([{"op": "add", "path": "members", "value": [{"value": gid, "type": "Group"}]}]),
+        None,
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    scim.patch(
+        &path,
+        &json!([{"op": "add", "path": "members",
+        "value": [{"value": "01900000-0000-7000-8000-000000000000"}]}]),
+        None,
+    )
+    .await
+    .expect_error(400, Some("invalidValue"));
+    scim.post(
+        "/Groups",
+        &json!({"schemas": [GROUP], "displayName": "night watch"}),
+    )
+    .await
+    .expect_error(409, Some("uniqueness"));
 
     // PUT sets the members exactly; DELETE lets them go and removes the group.
     scim.put(&path, &json!({"schemas": [GROUP], "displayName": "Night Watch", "members": [{"value": ann}, {"value": bob}]}), None)
         .await
         .expect(200);
-    assert_eq!(api.get(&format!("/users/{bob}")).await.expect(200)["command_group_id"], gid);
+    assert_eq!(
+        api.get(&format!("/users/{bob}")).await.expect(200)["command_group_id"],
+        gid
+    );
     scim.delete(&path, None).await.expect(204);
     scim.get(&path).await.expect_error(404, None);
-    assert_eq!(api.get(&format!("/users/{bob}")).await.expect(200)["command_group_id"], Value::Null);
+    assert_eq!(
+        api.get(&format!("/users/{bob}")).await.expect(200)["command_group_id"],
+        Value::Null
+    );
     api.get(&format!("/command-groups/{gid}")).await.expect(404);
 }
 
 async fn scim_needs_an_api_token_and_the_callers_capabilities(backend: Backend) {
     let app = spawn(backend).await;
     let (org, api, scim) = org(&app, "Token PD").await;
-    let target = create(&scim, &user("target", "T", "T")).await["id"].as_str().unwrap().to_owned();
+    let target = create(&scim, &user("target", "T", "T")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let anonymous = Scim::new(&app, "not-a-token");
     let answer = anonymous.get("/Users").await;
@@ -747,34 +895,64 @@ async fn scim_needs_an_api_token_and_the_callers_capabilities(backend: Backend) 
 
     // A token narrowed to users.view reads but cannot provision or change anyone.
     let viewer = api
-        .post("/tokens", &json!({"name": "IdP read", "capabilities": ["users.view"]}))
+        .post(
+            "/tokens",
+            &json!({"name": "IdP read", "capabilities": ["users.view"]}),
+        )
         .await;
     let viewer = Scim::new(&app, viewer.expect(201)["secret"].as_str().unwrap());
-    assert_eq!(viewer.ids(&q(r#"userName eq "target""#)).await, [target.clone()]);
-    viewer.post("/Users", &user("nope", "N", "O")).await.expect_error(403, None);
+    assert_eq!(
+        viewer.ids(&q(r#"userName eq "target""#)).await,
+        std::slice::from_ref(&target)
+    );
     viewer
-        .patch(&format!("/Users/{target}"), &json!([{"op": "replace", "path": "displayName", "value": "X"}]), None)
+        .post("/Users", &user("nope", "N", "O"))
         .await
         .expect_error(403, None);
-    viewer.delete(&format!("/Users/{target}"), None).await.expect_error(403, None);
+    viewer
+        .patch(
+            &format!("/Users/{target}"),
+            &json!([{"op": "replace", "path": "displayName", "value": "X"}]),
+            None,
+        )
+        .await
+        .expect_error(403, None);
+    viewer
+        .delete(&format!("/Users/{target}"), None)
+        .await
+        .expect_error(403, None);
     viewer
         .post("/Groups", &json!({"schemas": [GROUP], "displayName": "G"}))
         .await
         .expect_error(403, None);
     // users.edit without users.lifecycle: profile yes, switching off no.
     let editor = api
-        .post("/tokens", &json!({"name": "IdP edit", "capabilities": ["users.view", "users.edit"]}))
+        .post(
+            "/tokens",
+            &json!({"name": "IdP edit", "capabilities": ["users.view", "users.edit"]}),
+        )
         .await;
     let editor = Scim::new(&app, editor.expect(201)["secret"].as_str().unwrap());
     editor
-        .patch(&format!("/Users/{target}"), &json!([{"op": "replace", "path": "displayName", "value": "Tee"}]), None)
+        .patch(
+            &format!("/Users/{target}"),
+            &json!([{"op": "replace", "path": "displayName", "value": "Tee"}]),
+            None,
+        )
         .await
         .expect(200);
     editor
-        .patch(&format!("/Users/{target}"), &json!([{"op": "replace", "path": "active", "value": false}]), None)
+        .patch(
+            &format!("/Users/{target}"),
+            &json!([{"op": "replace", "path": "active", "value": false}]),
+            None,
+        )
         .await
         .expect_error(403, None);
-    assert_eq!(api.get(&format!("/users/{target}")).await.expect(200)["status"], "active");
+    assert_eq!(
+        api.get(&format!("/users/{target}")).await.expect(200)["status"],
+        "active"
+    );
     // A browser session is not a SCIM client.
     let admin_role = api.get("/roles").await.expect(200)["items"]
         .as_array()
@@ -810,9 +988,15 @@ async fn another_organizations_users_and_groups_stay_invisible(backend: Backend)
     let app = spawn(backend).await;
     let (_a, _api_a, scim_a) = org(&app, "North PD").await;
     let (_b, api_b, scim_b) = org(&app, "South PD").await;
-    let theirs = create(&scim_a, &user("shared-name", "A", "A")).await["id"].as_str().unwrap().to_owned();
+    let theirs = create(&scim_a, &user("shared-name", "A", "A")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let group = scim_a
-        .post("/Groups", &json!({"schemas": [GROUP], "displayName": "North Group"}))
+        .post(
+            "/Groups",
+            &json!({"schemas": [GROUP], "displayName": "North Group"}),
+        )
         .await
         .expect(201)["id"]
         .as_str()
@@ -826,18 +1010,100 @@ async fn another_organizations_users_and_groups_stay_invisible(backend: Backend)
         scim_b.get(&path).await.expect_error(404, None);
         scim_b.delete(&path, None).await.expect_error(404, None);
         scim_b
-            .patch(&path, &json!([{"op": "replace", "path": "displayName", "value": "x"}]), None)
+            .patch(
+                &path,
+                &json!([{"op": "replace", "path": "displayName", "value": "x"}]),
+                None,
+            )
             .await
             .expect_error(404, None);
     }
-    scim_b.put(&format!("/Users/{theirs}"), &user("x", "x", "x"), None).await.expect_error(404, None);
-    assert!(scim_b.ids(&q(&format!(r#"id eq "{theirs}""#))).await.is_empty());
-    let groups = scim_b.get(&format!("/Groups?{}", q(r#"displayName eq "North Group""#))).await;
+    scim_b
+        .put(&format!("/Users/{theirs}"), &user("x", "x", "x"), None)
+        .await
+        .expect_error(404, None);
+    assert!(
+        scim_b
+            .ids(&q(&format!(r#"id eq "{theirs}""#)))
+            .await
+            .is_empty()
+    );
+    let groups = scim_b
+        .get(&format!("/Groups?{}", q(r#"displayName eq "North Group""#)))
+        .await;
     assert_eq!(groups.expect(200)["totalResults"], 0);
     scim_b
-        .post("/Groups", &json!({"schemas": [GROUP], "displayName": "South", "members": [{"value": theirs}]}))
+        .post(
+            "/Groups",
+            &json!({"schemas": [GROUP], "displayName": "South", "members": [{"value": theirs}]}),
+        )
         .await
         .expect_error(400, Some("invalidValue"));
     assert_eq!(audit_count(&api_b).await, events);
-    assert_eq!(scim_a.get(&format!("/Users/{theirs}")).await.expect(200)["name"]["givenName"], "A");
+    assert_eq!(
+        scim_a.get(&format!("/Users/{theirs}")).await.expect(200)["name"]["givenName"],
+        "A"
+    );
+}
+
+async fn provisioning_needs_a_live_node_and_an_assignable_role(backend: Backend) {
+    let app = spawn(backend).await;
+    let org = app.init_org("Unset PD", "admin").await;
+    let api = app.api(&org);
+    let scim = Scim::new(&app, &org.token);
+    // Until the organization says where SCIM users go, SCIM cannot create any.
+    scim.post("/Users", &user("early", "E", "A"))
+        .await
+        .expect_error(409, None);
+    let role = api
+        .post(
+            "/roles",
+            &json!({"name": "Site Clerk", "assignable_at": ["Location"], "capabilities": [],
+                    "modules": {}, "preset": "custom"}),
+        )
+        .await;
+    let role = role.expect(201)["id"].clone();
+    let employee = api.get("/roles").await.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Employee")
+        .unwrap()["id"]
+        .clone();
+    let bad = [
+        (
+            json!({"node_id": "01900000-0000-7000-8000-000000000000", "role_id": employee}),
+            422,
+            "scim_provisioning.node_id",
+        ),
+        (
+            json!({"node_id": org.root_node_id, "role_id": "01900000-0000-7000-8000-000000000000"}),
+            422,
+            "scim_provisioning.role_id",
+        ),
+        (
+            json!({"node_id": org.root_node_id, "role_id": role}),
+            409,
+            "scim_provisioning.role_id",
+        ),
+    ];
+    for (value, status, field) in bad {
+        api.patch("/settings", &json!({"scim_provisioning": value}), None)
+            .await
+            .expect_problem(status, field);
+    }
+    assert_eq!(
+        api.get("/settings").await.expect(200)["scim_provisioning"],
+        Value::Null
+    );
+    api.patch(
+        "/settings",
+        &json!({"scim_provisioning": {"node_id": org.root_node_id, "role_id": employee}}),
+        None,
+    )
+    .await
+    .expect(200);
+    scim.post("/Users", &user("early", "E", "A"))
+        .await
+        .expect(201);
 }
