@@ -284,6 +284,7 @@ const UNRELATED_KINDS: &[&str] = &[
     "barcode",
     "emergency_contact",
     "reference_item",
+    crate::audit::REFUSAL_KIND,
 ];
 /// More changes than this since the cached index: rebuild rather than follow them.
 const FOLLOW_LIMIT: i64 = 500;

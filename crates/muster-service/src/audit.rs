@@ -162,6 +162,64 @@ pub async fn record(
     Ok(id)
 }
 
+/// The target kind of refused escalation attempts (never changes what anyone may do, so
+/// the access index ignores these events).
+pub const REFUSAL_KIND: &str = "access_refusal";
+
+/// Passes `result` through; when it is an escalation refusal
+/// ([`ServiceError::Escalation`]), first records the attempt — `attempted` (the action
+/// that was tried), the refusal's reason, and who it concerned — in the audit log, in a
+/// transaction of its own. Use before the change's transaction opens; inside one, use
+/// [`refused_in`].
+pub async fn refused<T>(
+    store: &Store,
+    ctx: &Ctx,
+    attempted: &str,
+    target: Target,
+    result: Result<T>,
+) -> Result<T> {
+    match result {
+        Err(ServiceError::Escalation(why)) => {
+            let tx = store.begin_in(ctx.org).await?;
+            Err(refused_in(tx, ctx, attempted, target, ServiceError::Escalation(why)).await)
+        }
+        other => other,
+    }
+}
+
+/// Ends the change's transaction `tx` because of `error`: for an escalation refusal,
+/// records the attempt (nothing else has been written in `tx` yet) and commits; for any
+/// other error, rolls back. Returns the error to give the caller.
+pub async fn refused_in(
+    mut tx: Tx,
+    ctx: &Ctx,
+    attempted: &str,
+    target: Target,
+    error: ServiceError,
+) -> ServiceError {
+    let ServiceError::Escalation(why) = &error else {
+        return error;
+    };
+    let changes = Changes::default()
+        .with("attempted", Value::Null, attempted)
+        .with("reason", Value::Null, why);
+    let target = Target {
+        kind: REFUSAL_KIND,
+        ..target
+    };
+    let recorded = match record(&mut tx, ctx, "access.refused", target, &changes).await {
+        Ok(_) => tx.commit().await.map_err(ServiceError::from),
+        Err(e) => Err(e),
+    };
+    match recorded {
+        Ok(()) => error,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not record a refused escalation");
+            error
+        }
+    }
+}
+
 /// The fields an event's hash covers, in a fixed order.
 #[derive(Serialize)]
 struct Canonical<'a> {

@@ -11,7 +11,10 @@
 //! Two kinds of "no" (STYLE.md): a target the caller cannot see is *not found*
 //! ([`ServiceError::NotFound`], 404 — existence is never revealed); a visible target the
 //! caller may not change this way is *forbidden* ([`ServiceError::Forbidden`], 403, with
-//! the decision's reason).
+//! the decision's reason). Attempts to grant more than the caller holds, or to make an
+//! organization administrator without being one, are *escalations*
+//! ([`ServiceError::Escalation`], also 403): the use case records them in the audit log
+//! before refusing ([`crate::audit::refused`]).
 //!
 //! Organization-wide objects (reference lists, roles, modules, the command hierarchy,
 //! settings, the audit log, the outbox) are governed by capabilities held over the root
@@ -196,7 +199,7 @@ pub fn require_definable(ctx: &Ctx, draft: &muster_access::RoleFacts) -> Result<
     if let Some(caps) = &p.token_capabilities
         && let Some(missing) = draft.capabilities.iter().find(|c| !caps.contains(c))
     {
-        return Err(ServiceError::Forbidden(format!(
+        return Err(ServiceError::Escalation(format!(
             "the role would grant {missing}, which this API token does not carry"
         )));
     }
@@ -209,7 +212,7 @@ pub fn require_definable(ctx: &Ctx, draft: &muster_access::RoleFacts) -> Result<
     if decision.allowed {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(decision.reason.to_string()))
+        Err(ServiceError::Escalation(decision.reason.to_string()))
     }
 }
 
@@ -232,7 +235,7 @@ pub fn require_org_admin(ctx: &Ctx) -> Result<()> {
     if p.is_org_admin() && full_token {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
+        Err(ServiceError::Escalation(
             "only an organization administrator may do this".to_owned(),
         ))
     }
@@ -316,7 +319,7 @@ pub fn require_grant(ctx: &Ctx, role: RoleId, node: NodeId) -> Result<()> {
             .into_iter()
             .find(|c| !caps.contains(c))
     {
-        return Err(ServiceError::Forbidden(format!(
+        return Err(ServiceError::Escalation(format!(
             "the role grants {missing}, which this API token does not carry"
         )));
     }
@@ -326,7 +329,7 @@ pub fn require_grant(ctx: &Ctx, role: RoleId, node: NodeId) -> Result<()> {
         return if p.is_org_admin() {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(
+            Err(ServiceError::Escalation(
                 "the role or node is not one you can give".to_owned(),
             ))
         };
@@ -337,7 +340,7 @@ pub fn require_grant(ctx: &Ctx, role: RoleId, node: NodeId) -> Result<()> {
     if decision.allowed {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(decision.reason.to_string()))
+        Err(ServiceError::Escalation(decision.reason.to_string()))
     }
 }
 

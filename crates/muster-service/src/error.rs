@@ -23,6 +23,11 @@ pub enum ServiceError {
     /// The caller may see the object but not do this to it; nothing was changed.
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// The caller tried to grant more than they hold, or to raise their own access
+    /// (DESIGN.md §2.1 "No escalation"); nothing was changed, and the attempt is in the
+    /// audit log ([`crate::audit::refused`]).
+    #[error("not allowed: {0}")]
+    Escalation(String),
     /// The change touches a user who also has placements outside the caller's current
     /// location and was not confirmed (`confirm=true`); nothing was changed.
     #[error("{0}")]

@@ -233,7 +233,10 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewRole) -> Result<Role> 
         grants: &grants,
         defs: &defs,
     };
-    definable(ctx, id, &state)?;
+    if let Err(refusal) = definable(ctx, id, &state) {
+        let target = Target::object("role", id);
+        return Err(audit::refused_in(tx, ctx, "role.create", target, refusal).await);
+    }
     write(&mut tx, ctx, id, None, &state).await?;
     store_roles::set_kinds(&mut tx, id, &kinds).await?;
     let role = get_in(&mut tx, ctx, id, &defs).await?.role;
@@ -329,7 +332,10 @@ pub async fn update(
     };
     // Renaming a role or changing where it is assignable grants nothing new.
     if capabilities != before.capabilities || grants != before.modules {
-        definable(ctx, id, &state)?;
+        if let Err(refusal) = definable(ctx, id, &state) {
+            let target = Target::object("role", id);
+            return Err(audit::refused_in(tx, ctx, "role.update", target, refusal).await);
+        }
     }
     if !write(&mut tx, ctx, id, Some(before.version), &state).await? {
         return Err(ServiceError::Stale("role"));
@@ -379,7 +385,10 @@ pub async fn enable_all(
         grants: &grants,
         defs: &defs,
     };
-    definable(ctx, id, &state)?;
+    if let Err(refusal) = definable(ctx, id, &state) {
+        let target = Target::object("role", id);
+        return Err(audit::refused_in(tx, ctx, "role.enable_all", target, refusal).await);
+    }
     if !write(&mut tx, ctx, id, Some(before.version), &state).await? {
         return Err(ServiceError::Stale("role"));
     }

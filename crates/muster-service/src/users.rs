@@ -495,7 +495,19 @@ pub(crate) async fn prepare_create(
     ctx: &Ctx,
     request: CreateUser,
 ) -> Result<PreparedCreate> {
-    may_create(ctx, &request)?;
+    let attempt = Target {
+        kind: "user",
+        id: None,
+        subject: None,
+    };
+    audit::refused(
+        store,
+        ctx,
+        "user.create",
+        attempt,
+        may_create(ctx, &request),
+    )
+    .await?;
     let min_length = password_min_length(store, ctx).await?;
     let mut errors = ValidationErrors::new();
     let must_change_password = request.must_change_password;
@@ -861,7 +873,7 @@ async fn may_update(
         if refused.is_empty() {
             return Ok(());
         }
-        return Err(ServiceError::Forbidden(format!(
+        let why = format!(
             "you may not change {} on your own profile{}",
             refused.join(", "),
             if refused.contains(&"password") {
@@ -869,7 +881,13 @@ async fn may_update(
             } else {
                 ""
             }
-        )));
+        );
+        // Trying to change what one may do oneself is an escalation attempt.
+        return Err(if refused.iter().any(|f| ACCESS_FIELDS.contains(f)) {
+            ServiceError::Escalation(why)
+        } else {
+            ServiceError::Forbidden(why)
+        });
     }
     authz::require_on_user(ctx, Capability::UsersEdit, id)?;
     for field in &changed {
@@ -1059,7 +1077,15 @@ pub(crate) async fn prepare_update(
     let mut draft = current.clone();
     apply_patch(&mut draft, &patch);
     let draft = clean_profile(&mut errors, draft);
-    may_update(store, ctx, &current, &draft, &patch, (&password, &pin)).await?;
+    let allowed = may_update(store, ctx, &current, &draft, &patch, (&password, &pin)).await;
+    audit::refused(
+        store,
+        ctx,
+        "user.update",
+        Target::of_user("user", id, id),
+        allowed,
+    )
+    .await?;
     if let Some(p) = &password {
         if draft.login_kind == LoginKind::Password {
             check_password(&mut errors, p, min_length, &draft);
@@ -1669,7 +1695,14 @@ pub async fn add_placement(
     }
     authz::require_visible(ctx, id)?;
     authz::require_on_node(ctx, Capability::PlacementsAdd, request.node_id)?;
-    authz::require_grant(ctx, request.role_id, request.node_id)?;
+    audit::refused(
+        store,
+        ctx,
+        "placement.add",
+        Target::of_user("placement", request.node_id, id),
+        authz::require_grant(ctx, request.role_id, request.node_id),
+    )
+    .await?;
     authz::require_confirmed(ctx, id)?;
     let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
@@ -1766,7 +1799,14 @@ pub async fn update_placement(
     if_match: Option<i64>,
     patch: PlacementPatch,
 ) -> Result<(Placement, i64)> {
-    may_change_placement(ctx, id, node, &patch)?;
+    audit::refused(
+        store,
+        ctx,
+        "placement.update",
+        Target::of_user("placement", node, id),
+        may_change_placement(ctx, id, node, &patch),
+    )
+    .await?;
     let mut tx = store.begin_in(ctx.org).await?;
     let user = load(&mut tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;

@@ -126,7 +126,7 @@ impl From<ServiceError> for Problem {
                 "Not found",
                 format!("no such {what}"),
             ),
-            ServiceError::Forbidden(why) => {
+            ServiceError::Forbidden(why) | ServiceError::Escalation(why) => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed", why)
             }
             ServiceError::ConfirmationRequired(why) => Self::new(

@@ -17,7 +17,7 @@ use muster_domain::auth::Me;
 use muster_domain::nodes::Node;
 use muster_service::paging::PageRequest;
 use muster_service::sessions::{self, Authenticated};
-use muster_service::{Ctx, ServiceError, nodes};
+use muster_service::{Ctx, ServiceError, authz, nodes};
 
 use super::security::{CsrfToken, Flash, flash_cookie};
 use crate::AppState;
@@ -53,6 +53,8 @@ pub(crate) struct Chrome {
     pub(crate) title: String,
     /// Capabilities held at the current location.
     capabilities: BTreeSet<&'static str>,
+    /// Capabilities held over the whole organization (organization-wide objects).
+    org_capabilities: BTreeSet<&'static str>,
     /// Organization administrator.
     pub(crate) is_org_admin: bool,
     /// Whether the session must change its password first (the frame is reduced).
@@ -69,6 +71,21 @@ impl Chrome {
     /// Whether the caller holds `capability` at the current location.
     pub(crate) fn can(&self, capability: &str) -> bool {
         self.is_org_admin || self.capabilities.contains(capability)
+    }
+
+    /// Whether the caller holds `capability` over the whole organization (needed for
+    /// organization-wide objects: roles, the hierarchy, reference lists, settings, the
+    /// audit log, the mailbox).
+    pub(crate) fn can_org(&self, capability: &str) -> bool {
+        self.is_org_admin || self.org_capabilities.contains(capability)
+    }
+
+    /// Whether the caller manages any part of the organization's structure (the
+    /// navigation's "Organization" section).
+    pub(crate) fn administers_org(&self) -> bool {
+        ["org.manage", "roles.manage", "hierarchy.manage"]
+            .iter()
+            .any(|c| self.can_org(c))
     }
 
     /// Whether the navigation entry `entry` is this page's.
@@ -157,6 +174,11 @@ impl FromRequestParts<AppState> for Console {
             nav: "",
             title: String::new(),
             capabilities: me.capabilities.iter().map(|c| c.as_str()).collect(),
+            org_capabilities: Capability::ALL
+                .iter()
+                .filter(|c| authz::can_org_wide(&ctx, **c))
+                .map(|c| c.as_str())
+                .collect(),
             is_org_admin: me.is_org_admin,
             pending,
             locations,

@@ -152,14 +152,18 @@ impl From<ServiceError> for ScimError {
                 "a concurrent change took this value; reload and try again",
             ),
             ServiceError::NotFound(what) => Self::not_found(format!("no such {what}")),
-            ServiceError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, None, why),
+            ServiceError::Forbidden(why) | ServiceError::Escalation(why) => {
+                Self::new(StatusCode::FORBIDDEN, None, why)
+            }
             ServiceError::ConfirmationRequired(why) => Self::new(StatusCode::CONFLICT, None, why),
             ServiceError::Stale(what) => Self::new(
                 StatusCode::PRECONDITION_FAILED,
                 None,
                 format!("the {what} changed since it was read (If-Match); reload it and try again"),
             ),
-            other => {
+            other @ (ServiceError::ReadFile { .. }
+            | ServiceError::Store(_)
+            | ServiceError::Hashing(_)) => {
                 tracing::error!(error = %other, cause = ?other, "SCIM request failed");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -427,6 +427,39 @@ async fn nobody_grants_more_than_they_hold_or_raises_their_own_access(backend: B
     let me = a.admin.get(&own).await;
     assert_eq!(me.expect(200)["command_group_id"], a.lieutenants.as_str());
     assert_eq!(me.body["is_org_admin"], false);
+
+    // Every escalation attempt is in the audit log, with what was tried and why it was
+    // refused; refusals for merely lacking a capability (the role definition above) are not
+    // escalations.
+    let refusals = a
+        .admin
+        .get(&format!(
+            "/audit?action=access.refused&actor_id={}&limit=100",
+            a.divadmin
+        ))
+        .await;
+    let items = refusals.expect(200)["items"].as_array().unwrap().clone();
+    let attempted: Vec<&str> = items
+        .iter()
+        .map(|e| e["changes"]["attempted"]["after"].as_str().unwrap())
+        .collect();
+    let count = |action: &str| attempted.iter().filter(|a| **a == action).count();
+    assert_eq!(count("placement.add"), 1, "{attempted:?}");
+    assert_eq!(count("user.create"), 1, "{attempted:?}");
+    assert_eq!(count("user.update"), 4, "{attempted:?}");
+    let grant = items
+        .iter()
+        .find(|e| e["changes"]["attempted"]["after"] == "placement.add")
+        .unwrap();
+    assert!(
+        grant["changes"]["reason"]["after"]
+            .as_str()
+            .unwrap()
+            .contains("audit.view"),
+        "{grant:#}"
+    );
+    assert_eq!(grant["subject_id"], a.officer1.as_str());
+    a.admin.post("/audit/verify", &json!({})).await.expect(200);
 }
 
 async fn employees_change_only_the_fields_their_organization_allows(backend: Backend) {
