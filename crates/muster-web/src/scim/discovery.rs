@@ -17,7 +17,6 @@ pub(crate) async fn service_provider_config(
 ) -> Response {
     let body = json!({
         "schemas": [scim_v2::schema_urns::SERVICE_PROVIDER_CONFIG],
-        "documentationUri": "https://muster.dev/docs/scim",
         "patch": {"supported": true},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": MAX_RESULTS},
