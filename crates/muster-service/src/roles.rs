@@ -331,11 +331,11 @@ pub async fn update(
         defs: &defs,
     };
     // Renaming a role or changing where it is assignable grants nothing new.
-    if capabilities != before.capabilities || grants != before.modules {
-        if let Err(refusal) = definable(ctx, id, &state) {
-            let target = Target::object("role", id);
-            return Err(audit::refused_in(tx, ctx, "role.update", target, refusal).await);
-        }
+    if (capabilities != before.capabilities || grants != before.modules)
+        && let Err(refusal) = definable(ctx, id, &state)
+    {
+        let target = Target::object("role", id);
+        return Err(audit::refused_in(tx, ctx, "role.update", target, refusal).await);
     }
     if !write(&mut tx, ctx, id, Some(before.version), &state).await? {
         return Err(ServiceError::Stale("role"));
