@@ -21,6 +21,7 @@ on_both_backends!(
     scim_needs_an_api_token_and_the_callers_capabilities,
     another_organizations_users_and_groups_stay_invisible,
     provisioning_needs_a_live_node_and_an_assignable_role,
+    a_regional_token_lists_and_counts_only_the_users_of_its_region,
 );
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -1106,4 +1107,94 @@ async fn provisioning_needs_a_live_node_and_an_assignable_role(backend: Backend)
     scim.post("/Users", &user("early", "E", "A"))
         .await
         .expect(201);
+}
+
+async fn a_regional_token_lists_and_counts_only_the_users_of_its_region(backend: Backend) {
+    let app = spawn(backend).await;
+    let (org, api, scim) = org(&app, "Regional PD").await;
+    let node = |name: &str, kind: &str, parent: &str| {
+        let api = api.clone();
+        let body = json!({"name": name, "kind": kind, "parent_id": parent});
+        async move { api.post("/nodes", &body).await.expect(201)["id"].clone() }
+    };
+    let north = node("North", "Region", &org.root_node_id).await;
+    let north_id = north.as_str().unwrap().to_owned();
+    let station = node("Bayview", "Division", &north_id).await;
+    let south = node("South", "Region", &org.root_node_id).await;
+    let viewer_role = api
+        .post(
+            "/roles",
+            &json!({"name": "Regional Viewer", "assignable_at": ["Region"],
+                    "capabilities": ["users.view", "tokens.manage"], "modules": {}, "preset": "custom"}),
+        )
+        .await;
+    let viewer_role = viewer_role.expect(201)["id"].clone();
+    let employee = api.get("/roles").await.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Employee")
+        .unwrap()["id"]
+        .clone();
+    let password = "correct horse battery staple 42";
+    let person = |login: &str, node: &Value, role: &Value, password: Option<&str>| {
+        let api = api.clone();
+        let mut body = json!({"login": login, "first_name": "F", "last_name": login,
+            "placements": [{"node_id": node, "role_id": role}]});
+        if let Some(p) = password {
+            body["password"] = json!(p);
+        } else {
+            body["login_kind"] = json!("none");
+        }
+        async move {
+            api.post("/users", &body).await.expect(201)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let lead = person("north-lead", &north, &viewer_role, Some(password)).await;
+    let near = person("north-medic", &station, &employee, None).await;
+    let far = person("south-medic", &south, &employee, None).await;
+
+    let login = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.base_url))
+        .json(&json!({"org": org.slug, "login": "north-lead", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let session: Value = login.json().await.unwrap();
+    let session = Api::new(&app, session["token"].as_str().unwrap());
+    let token = session
+        .post(
+            "/tokens",
+            &json!({"name": "north IdP", "capabilities": ["users.view"]}),
+        )
+        .await;
+    let regional = Scim::new(&app, token.expect(201)["secret"].as_str().unwrap());
+
+    let listed = regional.get("/Users?sortBy=userName").await;
+    let listed = listed.expect(200);
+    let ids: Vec<&str> = listed["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [lead.as_str(), near.as_str()]);
+    assert_eq!(listed["totalResults"], 2);
+    let filtered = regional
+        .get(&format!("/Users?{}", q(r#"name.familyName co "medic""#)))
+        .await;
+    assert_eq!(filtered.expect(200)["totalResults"], 1);
+    regional
+        .get(&format!("/Users/{far}"))
+        .await
+        .expect_error(404, None);
+    // The organization's token sees all of them.
+    assert_eq!(
+        scim.get("/Users?count=0").await.expect(200)["totalResults"],
+        4
+    );
 }
