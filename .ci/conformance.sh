@@ -11,11 +11,9 @@ venv="$HOME/.cache/muster-conformance/venv"
 # Pinned so that a new release of a checker cannot break CI overnight.
 tools=("scim2-tester==0.5.2" "scim2-client[httpx2]==0.13.2" "schemathesis==4.32.5")
 
-if ! "$venv/bin/python" -c 'import scim2_tester, httpx2, schemathesis' 2>/dev/null; then
-  echo "conformance: installing ${tools[*]}"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "${tools[@]}"
-fi
+[ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+# A no-op once the pinned versions are there.
+"$venv/bin/pip" install --quiet --disable-pip-version-check "${tools[@]}"
 
 cargo build --locked -p muster
 muster="$CARGO_TARGET_DIR/debug/muster"
