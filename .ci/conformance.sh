@@ -71,6 +71,9 @@ echo "conformance: scim2-tester"
 # the administrator cannot lock themself out, demote their own administrator flag or delete
 # their last placement, which the API refuses, so the run stays authenticated throughout.
 echo "conformance: schemathesis"
+report="$(cd "$CARGO_TARGET_DIR" && pwd)/schemathesis-junit.xml"
+# From the scratch directory: schemathesis keeps a cache (`.schemathesis/`) where it runs.
+cd "$work"
 "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
   --header "Authorization: Bearer mst_demo_harbor_county_police_2026" \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" \
@@ -79,4 +82,4 @@ echo "conformance: schemathesis"
   --seed "${SCHEMATHESIS_SEED:-20261207}" \
   --workers 2 \
   --no-color \
-  --report junit --report-junit-path "$CARGO_TARGET_DIR/schemathesis-junit.xml"
+  --report junit --report-junit-path "$report"
