@@ -80,6 +80,19 @@ impl Default for FilesModule {
     }
 }
 
+/// Where users created through SCIM without a placement of their own are placed: a node
+/// and a role assignable at its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScimProvisioning {
+    /// The node new users are placed at.
+    #[schema(value_type = uuid::Uuid)]
+    pub node_id: crate::NodeId,
+    /// The role they hold there.
+    #[schema(value_type = uuid::Uuid)]
+    pub role_id: crate::RoleId,
+}
+
 /// `GET /settings`: the organization's settings, defaults filled in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Settings {
@@ -98,6 +111,9 @@ pub struct Settings {
     pub files_module: FilesModule,
     /// The organization's postal address (users and nodes without their own use it).
     pub address: Address,
+    /// Where users provisioned through SCIM (`/scim/v2/Users`) are placed; `null`: SCIM
+    /// cannot create users.
+    pub scim_provisioning: Option<ScimProvisioning>,
     /// Version for optimistic concurrency; also sent as the `ETag`.
     pub version: i64,
 }
@@ -116,6 +132,7 @@ impl Settings {
                 .collect(),
             files_module: FilesModule::default(),
             address,
+            scim_provisioning: None,
             version,
         }
     }
@@ -209,6 +226,11 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "crate::patch::nullable")]
     #[schema(value_type = Option<AddressPatch>)]
     pub address: Option<Option<AddressPatch>>,
+    /// Where users provisioned through SCIM are placed; `null` stops SCIM from creating
+    /// users.
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    #[schema(value_type = Option<ScimProvisioning>)]
+    pub scim_provisioning: Option<Option<ScimProvisioning>>,
 }
 
 #[cfg(test)]

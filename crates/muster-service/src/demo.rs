@@ -126,6 +126,7 @@ async fn create(store: &Store) -> Result<i64> {
     let mut tx = store.begin().await?;
     let skeleton = organizations::create_skeleton(&mut tx, &name, now).await?;
     let ids = write::structure(&mut tx, &skeleton, now).await?;
+    provision_through_scim(&mut tx, skeleton.org, ids.scim_provisioning(), now).await?;
     let mut admin = None;
     for (person, hash) in roster.iter().zip(&hashes) {
         let id = write::person(&mut tx, &ids, person, hash.as_deref(), now).await?;
@@ -163,6 +164,33 @@ async fn create(store: &Store) -> Result<i64> {
     tx.commit().await?;
     tracing::info!(org_id = %skeleton.org, slug = %skeleton.slug, users, "demo organization seeded");
     Ok(users)
+}
+
+/// Lets identity providers create users through SCIM (the organization's setting).
+async fn provision_through_scim(
+    tx: &mut muster_store::Tx,
+    org: muster_domain::OrgId,
+    provisioning: muster_domain::settings::ScimProvisioning,
+    now: DbTime,
+) -> Result<()> {
+    let row = muster_store::settings::get_tx(tx, org)
+        .await?
+        .ok_or(ServiceError::NotFound("organization"))?;
+    let mut settings = row.settings.0.as_object().cloned().unwrap_or_default();
+    settings.insert(
+        "scim_provisioning".to_owned(),
+        serde_json::to_value(provisioning).unwrap_or(Value::Null),
+    );
+    muster_store::settings::update(
+        tx,
+        org,
+        row.version,
+        &Value::Object(settings),
+        &row.address.0,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The password hash of each person of the roster: only demo accounts have one.

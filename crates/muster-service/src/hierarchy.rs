@@ -131,31 +131,50 @@ pub async fn create(store: &Store, ctx: &Ctx, request: NewCommandGroup) -> Resul
     };
 
     let mut tx = store.begin_in(ctx.org).await?;
-    if let Some(parent) = request.parent_id
-        && store_groups::get_tx(&mut tx, ctx.org, parent)
-            .await?
-            .is_none()
+    let group = create_in(
+        &mut tx,
+        ctx,
+        CommandGroupId::new(),
+        &name,
+        request.parent_id,
+        &privileges,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(group)
+}
+
+/// Writes a new group (its name and privileges already validated, the caller allowed)
+/// and its audit event in `tx`.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: CommandGroupId,
+    name: &str,
+    parent_id: Option<CommandGroupId>,
+    privileges: &[Privilege],
+) -> Result<CommandGroup> {
+    if let Some(parent) = parent_id
+        && store_groups::get_tx(tx, ctx.org, parent).await?.is_none()
     {
         return Err(ValidationErrors::single("parent_id", "no such command group").into());
     }
-    if store_groups::name_taken(&mut tx, ctx.org, &name, None).await? {
+    if store_groups::name_taken(tx, ctx.org, name, None).await? {
         return Err(name_taken());
     }
-    let id = CommandGroupId::new();
-    structure::insert_command_group(&mut tx, ctx.org, id, request.parent_id, &name, ctx.now)
+    structure::insert_command_group(tx, ctx.org, id, parent_id, name, ctx.now)
         .await
         .map_err(map_conflict)?;
-    write_privileges(&mut tx, id, &privileges).await?;
-    let group = get_in(&mut tx, ctx, id).await?;
+    write_privileges(tx, id, privileges).await?;
+    let group = get_in(tx, ctx, id).await?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "command_group.create",
         Target::object("command_group", id),
         &Changes::created(&group),
     )
     .await?;
-    tx.commit().await?;
     Ok(group)
 }
 
@@ -181,17 +200,37 @@ pub async fn update(
     errors.into_result()?;
 
     let mut tx = store.begin_in(ctx.org).await?;
-    let before = get_in(&mut tx, ctx, id).await?;
+    let (group, changed) =
+        update_in(&mut tx, ctx, id, if_match, &patch, new_name, new_privileges).await?;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(group)
+}
+
+/// Writes a group's validated change (new name and privileges checked, the caller
+/// allowed) and its audit event in `tx`; returns the group and whether anything changed.
+#[allow(clippy::option_option)] // Privileges: unchanged, cleared, or replaced.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: CommandGroupId,
+    if_match: Option<i64>,
+    patch: &CommandGroupPatch,
+    new_name: Option<String>,
+    new_privileges: Option<Option<Vec<Privilege>>>,
+) -> Result<(CommandGroup, bool)> {
+    let before = get_in(tx, ctx, id).await?;
     check_version(if_match, before.version, "command group")?;
     let parent = match patch.parent_id {
         Some(Some(new_parent)) => {
-            if store_groups::get_tx(&mut tx, ctx.org, new_parent)
+            if store_groups::get_tx(tx, ctx.org, new_parent)
                 .await?
                 .is_none()
             {
                 return Err(ValidationErrors::single("parent_id", "no such command group").into());
             }
-            if store_groups::is_in_subtree(&mut tx, new_parent, id).await? {
+            if store_groups::is_in_subtree(tx, new_parent, id).await? {
                 return Err(ServiceError::conflict(
                     "parent_id",
                     "a command group cannot be moved under itself or one of its descendants",
@@ -203,36 +242,34 @@ pub async fn update(
         None => before.parent_id,
     };
     let name = new_name.unwrap_or_else(|| before.name.clone());
-    if name != before.name && store_groups::name_taken(&mut tx, ctx.org, &name, Some(id)).await? {
+    if name != before.name && store_groups::name_taken(tx, ctx.org, &name, Some(id)).await? {
         return Err(name_taken());
     }
-    let written =
-        store_groups::update(&mut tx, ctx.org, id, before.version, &name, parent, ctx.now)
-            .await
-            .map_err(map_conflict)?;
+    let written = store_groups::update(tx, ctx.org, id, before.version, &name, parent, ctx.now)
+        .await
+        .map_err(map_conflict)?;
     if !written {
         return Err(ServiceError::Stale("command group"));
     }
     if let Some(Some(privileges)) = &new_privileges {
-        store_groups::clear_privileges(&mut tx, id).await?;
-        write_privileges(&mut tx, id, privileges).await?;
+        store_groups::clear_privileges(tx, id).await?;
+        write_privileges(tx, id, privileges).await?;
     }
-    let after = get_in(&mut tx, ctx, id).await?;
+    let after = get_in(tx, ctx, id).await?;
     let changes = Changes::diff(&before, &after);
     if changes.is_empty() {
         // Nothing changed: dropping the transaction rolls back the version bump.
-        return Ok(before);
+        return Ok((before, false));
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "command_group.update",
         Target::object("command_group", id),
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    Ok(after)
+    Ok((after, true))
 }
 
 /// Deletes a command group (soft: it stays in the audit trail). Refused while it has
@@ -245,9 +282,21 @@ pub async fn delete(
 ) -> Result<()> {
     authz::require_org_wide(ctx, Capability::HierarchyManage)?;
     let mut tx = store.begin_in(ctx.org).await?;
-    let group = get_in(&mut tx, ctx, id).await?;
+    delete_in(&mut tx, ctx, id, if_match).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes an empty group (the caller allowed) and writes its audit event in `tx`.
+pub(crate) async fn delete_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: CommandGroupId,
+    if_match: Option<i64>,
+) -> Result<()> {
+    let group = get_in(tx, ctx, id).await?;
     check_version(if_match, group.version, "command group")?;
-    let (children, members) = store_groups::dependents(&mut tx, id).await?;
+    let (children, members) = store_groups::dependents(tx, id).await?;
     if children > 0 {
         return Err(ServiceError::conflict(
             "id",
@@ -260,17 +309,16 @@ pub async fn delete(
             format!("{members} user(s) are in this group; move them first"),
         ));
     }
-    if !store_groups::soft_delete(&mut tx, ctx.org, id, group.version, ctx.now).await? {
+    if !store_groups::soft_delete(tx, ctx.org, id, group.version, ctx.now).await? {
         return Err(ServiceError::Stale("command group"));
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "command_group.delete",
         Target::object("command_group", id),
         &Changes::deleted(&group),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

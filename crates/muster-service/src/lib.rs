@@ -29,6 +29,7 @@ pub mod photos;
 pub mod records;
 pub mod reference;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;

@@ -10,10 +10,11 @@ use muster_domain::org::Address;
 use muster_domain::settings::{
     AddressPatch, FilesModule, FilesModulePatch, LOCKOUT_RELEASE_MINUTES_RANGE,
     LOCKOUT_THRESHOLD_RANGE, MAX_FILE_BYTES_RANGE, PASSWORD_MIN_LENGTH_RANGE, SELF_SERVICE_FIELDS,
-    Settings, SettingsPatch,
+    ScimProvisioning, Settings, SettingsPatch,
 };
 use muster_store::settings::{self as store_settings, SettingsRow};
 use muster_store::{Store, Tx};
+use muster_store::{nodes as store_nodes, people};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -45,6 +46,7 @@ fn from_row(row: SettingsRow) -> Settings {
             .unwrap_or(defaults.self_service_fields),
         files_module: key(&object, "files_module").unwrap_or(defaults.files_module),
         address: defaults.address,
+        scim_provisioning: key(&object, "scim_provisioning"),
         version: defaults.version,
     }
 }
@@ -65,6 +67,7 @@ fn to_stored(previous: &Value, settings: &Settings) -> Value {
         ("password_min_length", json(&settings.password_min_length)),
         ("self_service_fields", json(&settings.self_service_fields)),
         ("files_module", json(&settings.files_module)),
+        ("scim_provisioning", json(&settings.scim_provisioning)),
     ] {
         object.insert(name.to_owned(), value);
     }
@@ -270,6 +273,9 @@ fn apply(current: &Settings, patch: SettingsPatch) -> Result<Settings, Validatio
         Some(None) => next.address = Address::default(),
         Some(Some(parts)) => next.address = address(&mut errors, &current.address, parts),
     }
+    if let Some(provisioning) = patch.scim_provisioning {
+        next.scim_provisioning = provisioning;
+    }
     errors.into_result().map(|()| next)
 }
 
@@ -298,6 +304,21 @@ fn flattened(settings: &Settings) -> Map<String, Value> {
     out
 }
 
+/// Checks that SCIM provisioning names a live node and a live role assignable there.
+async fn check_provisioning(tx: &mut Tx, ctx: &Ctx, p: ScimProvisioning) -> Result<()> {
+    if store_nodes::get_tx(tx, ctx.org, p.node_id).await?.is_none() {
+        return Err(ValidationErrors::single("scim_provisioning.node_id", "no such node").into());
+    }
+    match people::role_assignable_at(tx, ctx.org, p.role_id, p.node_id).await? {
+        None => Err(ValidationErrors::single("scim_provisioning.role_id", "no such role").into()),
+        Some(false) => Err(ServiceError::conflict(
+            "scim_provisioning.role_id",
+            "the role is not assignable at nodes of this kind",
+        )),
+        Some(true) => Ok(()),
+    }
+}
+
 /// Changes the organization's settings (JSON merge patch: absent fields stay unchanged).
 pub async fn update(
     store: &Store,
@@ -316,6 +337,11 @@ pub async fn update(
     let after = apply(&before, patch)?;
     if after == before {
         return Ok(before);
+    }
+    if let Some(p) = after.scim_provisioning
+        && after.scim_provisioning != before.scim_provisioning
+    {
+        check_provisioning(&mut tx, ctx, p).await?;
     }
     let written = store_settings::update(
         &mut tx,

@@ -471,6 +471,30 @@ fn may_create(ctx: &Ctx, request: &CreateUser) -> Result<()> {
 /// Creates a user with their placements. For `password` users without a password a random
 /// one is generated and must be changed at first sign-in; it is never returned.
 pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<User> {
+    let prepared = prepare_create(store, ctx, request).await?;
+    let mut tx = store.begin_in(ctx.org).await?;
+    let created = create_in(&mut tx, ctx, prepared).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// A creation request validated, authorized and with its secrets hashed: what
+/// [`create_in`] writes.
+pub(crate) struct PreparedCreate {
+    user: User,
+    placements: Vec<NewPlacement>,
+    credentials: Credentials,
+    generated: Option<Secret>,
+    send_notification: Option<bool>,
+}
+
+/// Checks a creation request (authorization, every field) and hashes its secrets, outside
+/// any transaction.
+pub(crate) async fn prepare_create(
+    store: &Store,
+    ctx: &Ctx,
+    request: CreateUser,
+) -> Result<PreparedCreate> {
     let attempt = Target {
         kind: "user",
         id: None,
@@ -489,7 +513,6 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
     let must_change_password = request.must_change_password;
     let send_notification = request.send_notification;
     let (draft, placements, request_secrets) = draft_user(ctx, request);
-    let id = draft.id;
     if !matches!(draft.status, UserStatus::Active | UserStatus::Inactive) {
         errors.push("status", "a new user is `active` or `inactive`");
     }
@@ -518,22 +541,39 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
             None => None,
         },
     };
+    Ok(PreparedCreate {
+        user,
+        placements,
+        credentials,
+        generated,
+        send_notification,
+    })
+}
 
-    let mut tx = store.begin_in(ctx.org).await?;
+/// Writes a prepared user, their placements, welcome message and audit event in `tx`.
+pub(crate) async fn create_in(tx: &mut Tx, ctx: &Ctx, prepared: PreparedCreate) -> Result<User> {
+    let PreparedCreate {
+        user,
+        placements,
+        credentials,
+        generated,
+        send_notification,
+    } = prepared;
+    let id = user.id;
     let mut errors = ValidationErrors::new();
-    check_references(&mut tx, ctx, &mut errors, &user, None).await?;
-    let roles_ok = check_placement_targets(&mut tx, ctx, &mut errors, &placements).await?;
+    check_references(tx, ctx, &mut errors, &user, None).await?;
+    let roles_ok = check_placement_targets(tx, ctx, &mut errors, &placements).await?;
     errors.into_result()?;
     roles_ok?;
-    check_unique(&mut tx, ctx, &user, None).await?;
+    check_unique(tx, ctx, &user, None).await?;
 
-    store_users::insert(&mut tx, ctx.org, &user, &credentials)
+    store_users::insert(tx, ctx.org, &user, &credentials)
         .await
         .map_err(unique_conflict)?;
-    store_users::set_specialties(&mut tx, id, &user.specialties).await?;
+    store_users::set_specialties(tx, id, &user.specialties).await?;
     for p in &placements {
         people::insert_placement(
-            &mut tx,
+            tx,
             &people::NewPlacement {
                 org: ctx.org,
                 user: id,
@@ -547,15 +587,9 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         )
         .await?;
     }
-    let created = load_any(&mut tx, ctx, id).await?.user;
-    let notified = outbox::welcome(
-        &mut tx,
-        ctx,
-        &created,
-        generated.as_ref(),
-        send_notification,
-    )
-    .await?;
+    let created = load_any(tx, ctx, id).await?.user;
+    let notified =
+        outbox::welcome(tx, ctx, &created, generated.as_ref(), send_notification).await?;
     let mut changes =
         Changes::created(&audited(&created)).with("placements", Value::Null, &created.placements);
     changes = secret_changes(changes, &credentials, (false, false));
@@ -563,14 +597,13 @@ pub async fn create(store: &Store, ctx: &Ctx, request: CreateUser) -> Result<Use
         changes = changes.with("notified", Value::Null, &notified);
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "user.create",
         Target::of_user("user", id, id),
         &changes,
     )
     .await?;
-    tx.commit().await?;
     Ok(created)
 }
 
@@ -887,11 +920,29 @@ pub async fn update(
 ) -> Result<User> {
     let (patch, secrets) = prepare_update(store, ctx, id, if_match, patch).await?;
     let mut tx = store.begin_in(ctx.org).await?;
-    let loaded = load(&mut tx, ctx, id).await?;
+    let (user, changed) = update_in(&mut tx, ctx, id, if_match, &patch, secrets).await?;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(user)
+}
+
+/// Writes a prepared merge patch (see [`prepare_update`]) and its audit event in `tx`;
+/// returns the profile and whether anything changed (when nothing did, nothing was
+/// written).
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    patch: &UserPatch,
+    secrets: UpdateSecrets,
+) -> Result<(User, bool)> {
+    let loaded = load(tx, ctx, id).await?;
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
     let mut after = before.clone();
-    apply_patch(&mut after, &patch);
+    apply_patch(&mut after, patch);
     let mut errors = ValidationErrors::new();
     let mut after = clean_profile(&mut errors, after);
     errors.into_result()?;
@@ -904,9 +955,9 @@ pub async fn update(
     )?;
 
     let mut errors = ValidationErrors::new();
-    check_references(&mut tx, ctx, &mut errors, &after, Some(&before)).await?;
+    check_references(tx, ctx, &mut errors, &after, Some(&before)).await?;
     errors.into_result()?;
-    check_unique(&mut tx, ctx, &after, Some(&before)).await?;
+    check_unique(tx, ctx, &after, Some(&before)).await?;
 
     let changes = secret_changes(
         Changes::diff(&audited(&before), &audited(&after)),
@@ -914,46 +965,38 @@ pub async fn update(
         (loaded.has_password, loaded.has_pin),
     );
     if changes.is_empty() {
-        return Ok(before);
+        return Ok((before, false));
     }
     let new_login = after.login.to_lowercase();
     if new_login != before.login.to_lowercase()
-        && store_users::login_owner(&mut tx, ctx.org, &new_login)
+        && store_users::login_owner(tx, ctx.org, &new_login)
             .await?
             .is_none()
     {
-        store_users::reserve_login(&mut tx, ctx.org, id, &new_login)
+        store_users::reserve_login(tx, ctx.org, id, &new_login)
             .await
             .map_err(unique_conflict)?;
     }
-    if !store_users::update(
-        &mut tx,
-        ctx.org,
-        &after,
-        before.version,
-        &credentials,
-        ctx.now,
-    )
-    .await
-    .map_err(unique_conflict)?
+    if !store_users::update(tx, ctx.org, &after, before.version, &credentials, ctx.now)
+        .await
+        .map_err(unique_conflict)?
     {
         return Err(ServiceError::Stale("user"));
     }
     if after.specialties != before.specialties {
-        store_users::set_specialties(&mut tx, id, &after.specialties).await?;
+        store_users::set_specialties(tx, id, &after.specialties).await?;
     }
-    end_sessions_on_new_secrets(&mut tx, ctx, id, &credentials).await?;
-    let updated = load_any(&mut tx, ctx, id).await?.user;
+    end_sessions_on_new_secrets(tx, ctx, id, &credentials).await?;
+    let updated = load_any(tx, ctx, id).await?.user;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "user.update",
         Target::of_user("user", id, id),
         &changes,
     )
     .await?;
-    tx.commit().await?;
-    Ok(updated)
+    Ok((updated, true))
 }
 
 /// Applies the profile fields of a merge patch (not its secrets) to `u`.
@@ -1008,7 +1051,7 @@ fn apply_patch(u: &mut User, p: &UserPatch) {
 }
 
 /// Secrets of an update, hashed before its transaction opens.
-struct UpdateSecrets {
+pub(crate) struct UpdateSecrets {
     password: Option<String>,
     pin: Option<String>,
     /// For a user switched to `password` without one.
@@ -1017,7 +1060,7 @@ struct UpdateSecrets {
 
 /// Validates a patch against the current profile and hashes its secrets, all outside the
 /// transaction so that slow hashing never holds it (on SQLite, the only writer).
-async fn prepare_update(
+pub(crate) async fn prepare_update(
     store: &Store,
     ctx: &Ctx,
     id: UserId,
@@ -1229,7 +1272,21 @@ pub async fn transition(
     if_match: Option<i64>,
     step: Transition,
 ) -> Result<User> {
-    let reason = checked_step(&step)?;
+    let reason = prepare_transition(ctx, id, &step)?;
+    let mut tx = store.begin_in(ctx.org).await?;
+    let updated = transition_in(&mut tx, ctx, id, if_match, &step, reason).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Checks a lifecycle step's input and that the caller may take it; returns a ban's
+/// reason.
+pub(crate) fn prepare_transition(
+    ctx: &Ctx,
+    id: UserId,
+    step: &Transition,
+) -> Result<Option<String>> {
+    let reason = checked_step(step)?;
     // The `status` privilege of the command hierarchy switches people between active and
     // inactive (DESIGN.md §2.2); every other step, and reactivating someone banned,
     // retired or separated, needs `users.lifecycle`.
@@ -1240,17 +1297,29 @@ pub async fn transition(
         authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
     }
     authz::require_confirmed(ctx, id)?;
+    Ok(reason)
+}
 
-    let mut tx = store.begin_in(ctx.org).await?;
-    let loaded = load_any(&mut tx, ctx, id).await?;
+/// Takes a prepared lifecycle step (see [`prepare_transition`]) in `tx`, with its audit
+/// event.
+pub(crate) async fn transition_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    step: &Transition,
+    reason: Option<String>,
+) -> Result<User> {
+    let loaded = load_any(tx, ctx, id).await?;
     let before = loaded.user;
     if before.status == UserStatus::Deleted {
         return Err(ServiceError::conflict("status", "the user is deleted"));
     }
     check_version(if_match, before.version, "user")?;
     let target = step.target();
-    if by_status_privilege
-        && !authz::can(ctx, Capability::UsersLifecycle, AccessTarget::User(id))
+    // Without users.lifecycle, the caller acts by the status privilege (checked in
+    // `prepare_transition`): only between active and inactive.
+    if !authz::can(ctx, Capability::UsersLifecycle, AccessTarget::User(id))
         && !matches!(before.status, UserStatus::Active | UserStatus::Inactive)
     {
         return Err(ServiceError::Forbidden(format!(
@@ -1276,7 +1345,7 @@ pub async fn transition(
     }
     let mut after = before.clone();
     after.status = target;
-    match &step {
+    match step {
         Transition::Retire(s) | Transition::Separate(s) => {
             after.separation_status_id = s.separation_status_id;
             after.last_day = s.last_day;
@@ -1290,7 +1359,7 @@ pub async fn transition(
                 .into());
             }
             let mut errors = ValidationErrors::new();
-            check_references(&mut tx, ctx, &mut errors, &after, Some(&before)).await?;
+            check_references(tx, ctx, &mut errors, &after, Some(&before)).await?;
             errors.into_result()?;
         }
         Transition::Reactivate
@@ -1302,7 +1371,7 @@ pub async fn transition(
         _ => {}
     }
     if !store_users::update(
-        &mut tx,
+        tx,
         ctx.org,
         &after,
         before.version,
@@ -1313,21 +1382,20 @@ pub async fn transition(
     {
         return Err(ServiceError::Stale("user"));
     }
-    after_status_change(&mut tx, ctx, id, before.status, target).await?;
+    after_status_change(tx, ctx, id, before.status, target).await?;
     let mut changes = Changes::diff(&audited(&before), &audited(&after));
     if let Some(reason) = reason {
         changes = changes.with("reason", Value::Null, reason);
     }
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         step.action(),
         Target::of_user("user", id, id),
         &changes,
     )
     .await?;
-    let updated = load_any(&mut tx, ctx, id).await?.user;
-    tx.commit().await?;
+    let updated = load_any(tx, ctx, id).await?.user;
     Ok(updated)
 }
 

@@ -27,6 +27,7 @@ pub mod people;
 pub mod records;
 pub mod reference;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in;

@@ -10,6 +10,7 @@ mod extract;
 mod health;
 mod middleware;
 pub mod problem;
+mod scim;
 mod upload;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(api::router())
+        .merge(scim::router())
         .merge(console::router(state.clone()))
         .fallback(problem::not_found)
         .layer(axum::middleware::from_fn_with_state(

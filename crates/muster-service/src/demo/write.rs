@@ -32,6 +32,14 @@ pub(super) struct Ids {
 }
 
 impl Ids {
+    /// Where users provisioned through SCIM land: the organization, as employees.
+    pub(super) fn scim_provisioning(&self) -> muster_domain::settings::ScimProvisioning {
+        muster_domain::settings::ScimProvisioning {
+            node_id: self.root,
+            role_id: self.roles.employee,
+        }
+    }
+
     fn node(&self, node: Node) -> NodeId {
         match node {
             Node::Root => self.root,

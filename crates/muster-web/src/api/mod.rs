@@ -44,7 +44,9 @@ use crate::problem::Problem;
     servers((url = "/api/v1", description = "This server's API root")),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(Problem)),
+    // The user list's `sort` and `order` parameters refer to these; parameters do not
+    // register the schemas they use, so they are listed here.
+    components(schemas(Problem, muster_domain::user::UserSort, muster_domain::user::SortOrder)),
 )]
 struct ApiDoc;
 

@@ -318,6 +318,7 @@ async fn step(
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses(
         (status = 200, body = User, headers(("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the user's status does not allow it",
@@ -342,6 +343,7 @@ async fn ban_user(
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses(
         (status = 200, body = User, headers(("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the user is not banned",
@@ -365,6 +367,7 @@ async fn unban_user(
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses(
         (status = 200, body = User, headers(("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the user is not active",
@@ -438,6 +441,7 @@ async fn separate_user(
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header)),
     responses(
         (status = 200, body = User, headers(("ETag" = String))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the user is already active or deleted",
@@ -552,6 +556,7 @@ async fn add_placement(
         (status = 200, body = Placement, headers(("ETag" = String))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "already placed at the new node, or the role is not assignable there",
             body = Problem, content_type = "application/problem+json"),
@@ -603,6 +608,7 @@ async fn delete_placement(
         (status = 200, body = Page<Placement>, headers(("ETag" = String))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 412, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),

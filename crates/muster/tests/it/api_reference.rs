@@ -589,6 +589,7 @@ async fn settings_start_with_the_defaults(backend: Backend) {
             "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": false,
                              "max_file_bytes": 10_485_760},
             "address": {},
+            "scim_provisioning": null,
             "version": 1,
         })
     );
@@ -625,6 +626,7 @@ async fn settings_are_patched_partially_with_if_match(backend: Backend) {
             "files_module": {"enabled": true, "employees_see_own": true, "employees_update_own": true,
                              "max_file_bytes": 2_097_152},
             "address": {"street": "1 Harbor Way", "city": "Harbor City", "country": "US"},
+            "scim_provisioning": null,
             "version": 2,
         })
     );

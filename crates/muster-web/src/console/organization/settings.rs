@@ -265,6 +265,7 @@ pub(crate) async fn save(
             employees_update_own: Some(Some(form.has("files_update_own"))),
             max_file_bytes: Some(max_file_bytes),
         })),
+        scim_provisioning: None,
         address: Some(Some(AddressPatch {
             street: part("street"),
             street2: part("street2"),
