@@ -5,6 +5,7 @@
 //! The roster is drawn from a seeded generator, so every run creates the same people (with
 //! fresh ids). Four accounts have well-known passwords ([`DemoSummary::accounts`]).
 
+mod apps;
 mod data;
 mod names;
 mod roster;
@@ -162,11 +163,26 @@ async fn create(store: &Store) -> Result<i64> {
     )
     .await?;
     tx.commit().await?;
+    apps::add(store, skeleton.org).await?;
     tracing::info!(org_id = %skeleton.org, slug = %skeleton.slug, users, "demo organization seeded");
     Ok(users)
 }
 
-/// Lets identity providers create users through SCIM (the organization's setting).
+/// The agency's headquarters: the organization's address, which users and locations
+/// without their own follow.
+fn headquarters() -> muster_domain::org::Address {
+    muster_domain::org::Address {
+        street: Some("100 Harbor Plaza".to_owned()),
+        street2: None,
+        city: Some("Harbor City".to_owned()),
+        region: Some(data::STATE.to_owned()),
+        postal_code: Some("98520".to_owned()),
+        country: Some("US".to_owned()),
+    }
+}
+
+/// Lets identity providers create users through SCIM, and sets the headquarters'
+/// address (the organization's settings).
 async fn provision_through_scim(
     tx: &mut muster_store::Tx,
     org: muster_domain::OrgId,
@@ -186,7 +202,7 @@ async fn provision_through_scim(
         org,
         row.version,
         &Value::Object(settings),
-        &row.address.0,
+        &headquarters(),
         now,
     )
     .await?;

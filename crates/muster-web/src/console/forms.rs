@@ -5,6 +5,9 @@
 //! Forms never decide anything: they build the same request the JSON API takes and hand
 //! it to the same service function, so a refusal is the service's, word for word.
 
+use axum::Form;
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use muster_domain::hierarchy::CommandGroup;
 use muster_domain::nodes::Node;
@@ -361,8 +364,20 @@ pub(crate) fn form_field(api: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Submitted(Vec<(String, String)>);
 
+impl<S: Send + Sync> FromRequest<S> for Submitted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self(pairs))
+    }
+}
+
 impl Submitted {
     /// The pairs of a form body.
+    #[cfg(test)]
     pub(crate) fn new(pairs: Vec<(String, String)>) -> Self {
         Self(pairs)
     }

@@ -6,7 +6,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use muster_domain::access::Capability;
 use muster_domain::hierarchy::{Access, Scope, Section};
@@ -15,8 +15,8 @@ use muster_service::access::{self, EffectivePermissions, Grantee};
 use muster_service::modules;
 use muster_service::paging::PageRequest;
 
-use super::page::{Chrome, Console, service_page};
-use super::user_page::{UserFrame, load};
+use super::page::{Chrome, service_page};
+use super::user_page::{UserFrame, Viewed};
 use crate::AppState;
 
 /// A capability's label in the console.
@@ -96,14 +96,9 @@ struct PermissionsPage {
 /// `GET /console/users/{id}/permissions`.
 pub(crate) async fn permissions(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
     let ctx = &console.ctx;
-    let user = match load(&state, ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let effective =
         match access::effective_permissions(&state.store, &state.access, ctx, user.id).await {
             Ok(effective) => effective,
@@ -276,14 +271,9 @@ struct AccessPage {
 /// `GET /console/users/{id}/access`: the reverse lookup.
 pub(crate) async fn access(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
     let ctx = &console.ctx;
-    let user = match load(&state, ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let found = match access::record_access(&state.store, &state.access, ctx, user.id).await {
         Ok(found) => found,
         Err(error) => return service_page(error),

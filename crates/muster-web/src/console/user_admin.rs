@@ -10,8 +10,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use muster_domain::access::Capability;
 use muster_domain::user::{Ban, LoginKind, Separation, User, UserPatch, UserStatus};
@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::forms::{Choice, Lookups, Refusal, Submitted, date, form_field, parse_id};
 use super::page::{Chrome, Console, FieldErrors, redirect_with, service_page};
-use super::user_page::{UserFrame, confirmed, load};
+use super::user_page::{UserFrame, Viewed};
 use crate::AppState;
 
 #[derive(Template, WebTemplate)]
@@ -114,14 +114,9 @@ async fn render(
 /// `GET /console/users/{id}/admin`.
 pub(crate) async fn page(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
     Query(query): Query<AdminQuery>,
 ) -> Response {
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let open_delete = query.delete.is_some();
     render(
         &state,
@@ -139,16 +134,10 @@ pub(crate) async fn page(
 /// `make_admin` or `revoke_admin`.
 pub(crate) async fn lifecycle(
     State(state): State<AppState>,
-    mut console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    confirmed(&mut console, &form);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&form);
     let here = format!("/console/users/{}/admin", user.id);
     let back = match form.get("back") {
         b if b.starts_with("/console/users/") => b.to_owned(),
@@ -270,16 +259,10 @@ async fn apply(
 /// `POST /console/users/{id}/reset-password`: Reset & resend.
 pub(crate) async fn reset_password(
     State(state): State<AppState>,
-    mut console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    confirmed(&mut console, &form);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&form);
     let back = format!("/console/users/{}", user.id);
     match users::reset_password(&state.store, &console.ctx, user.id, None).await {
         Ok(_) => redirect_with(

@@ -4,8 +4,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use muster_domain::ContactId;
 use muster_domain::access::Capability;
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::account::AccountForm;
 use super::forms::{Choice, Lookups, Refusal, Submitted, choices, form_field, parse_id, present};
 use super::page::{Chrome, Console, FieldErrors, redirect_with, service_page};
-use super::user_page::{UserFrame, confirmed, load};
+use super::user_page::{UserFrame, Viewed};
 use crate::AppState;
 
 /// An emergency contact as its form shows it.
@@ -214,13 +214,8 @@ async fn contacts_page(
 /// `GET /console/users/{id}/contacts`.
 pub(crate) async fn contacts(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let draft = ContactForm {
         priority: "1".to_owned(),
         ..ContactForm::default()
@@ -233,16 +228,10 @@ pub(crate) async fn contacts(
 /// (`action=remove`) an emergency contact.
 pub(crate) async fn save_contact(
     State(state): State<AppState>,
-    mut console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    confirmed(&mut console, &form);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&form);
     let back = format!("/console/users/{}/contacts", user.id);
     let draft = ContactForm::submitted(&form);
     let mut errors = FieldErrors::default();
@@ -317,13 +306,8 @@ struct SpecialtiesPage {
 /// `GET /console/users/{id}/specialties`.
 pub(crate) async fn specialties(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     specialties_page(&state, console, &user, None, Refusal::default()).await
 }
 
@@ -378,16 +362,10 @@ async fn specialties_page(
 /// `POST /console/users/{id}/specialties`: replaces the list.
 pub(crate) async fn save_specialties(
     State(state): State<AppState>,
-    mut console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    confirmed(&mut console, &form);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&form);
     let mut errors = FieldErrors::default();
     let chosen: Vec<_> = form
         .all("specialties")
@@ -438,15 +416,10 @@ const ACTIVITY_PAGE: u32 = 50;
 /// `GET /console/users/{id}/activity`.
 pub(crate) async fn activity(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
     Query(query): Query<CursorQuery>,
 ) -> Response {
     let ctx = &console.ctx;
-    let user = match load(&state, ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let request = match PageRequest::new(Some(ACTIVITY_PAGE), query.cursor) {
         Ok(request) => request,
         Err(error) => return service_page(error.into()),

@@ -9,7 +9,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use muster_domain::org::Address;
@@ -165,9 +165,8 @@ pub(crate) async fn page(State(state): State<AppState>, console: Console) -> Res
 pub(crate) async fn create(
     State(state): State<AppState>,
     console: Console,
-    Form(pairs): Form<Vec<(String, String)>>,
+    submitted: Submitted,
 ) -> Response {
-    let submitted = Submitted::new(pairs);
     let org_address = match settings::get(&state.store, &console.ctx).await {
         Ok(s) => s.address,
         Err(error) => return service_page(error),

@@ -8,8 +8,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, State};
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use muster_domain::UserId;
 use muster_domain::access::Capability;
@@ -184,10 +187,39 @@ pub(crate) async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<User, 
         .map_err(service_page)
 }
 
-/// Takes the form's `confirm` into the request context: the caller agreed to change a
-/// user who also works elsewhere.
-pub(crate) fn confirmed(console: &mut Console, form: &Submitted) {
-    console.ctx.confirmed = form.ticked("confirm");
+/// The person a user-page request is about (the `{id}` of its path), as the caller sees
+/// them, and the caller: a page of someone the caller cannot see is the 404 page.
+pub(crate) struct Viewed {
+    /// The caller.
+    pub(crate) console: Console,
+    /// The person.
+    pub(crate) user: User,
+}
+
+impl FromRequestParts<AppState> for Viewed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let console = Console::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| service_page(ServiceError::NotFound("user")))?;
+        let id = params.get("id").map_or("", String::as_str);
+        let user = load(state, &console.ctx, id).await?;
+        Ok(Self { console, user })
+    }
+}
+
+impl Viewed {
+    /// Takes the form's `confirm` into the request context: the caller agreed to change a
+    /// user who also works elsewhere.
+    pub(crate) fn confirming(mut self, form: &Submitted) -> Self {
+        self.console.ctx.confirmed = form.ticked("confirm");
+        self
+    }
 }
 
 /// A label and value of the Details tab.
@@ -213,13 +245,8 @@ struct DetailsPage {
 /// `GET /console/users/{id}`: the Details tab.
 pub(crate) async fn details(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let lookups = match Lookups::load(&state, &console.ctx).await {
         Ok(lookups) => lookups,
         Err(error) => return service_page(error),
@@ -535,13 +562,8 @@ async fn account_page(
 /// `GET /console/users/{id}/account`.
 pub(crate) async fn account(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let form = AccountForm::of(&user);
     account_page(&state, console, &user, form, Refusal::default(), None).await
 }
@@ -559,16 +581,10 @@ pub(crate) async fn me(State(state): State<AppState>, mut console: Console) -> R
 /// `PATCH /api/v1/users/{id}`).
 pub(crate) async fn save_account(
     State(state): State<AppState>,
-    mut console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    submitted: Submitted,
 ) -> Response {
-    let submitted = Submitted::new(pairs);
-    confirmed(&mut console, &submitted);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&submitted);
     let before = AccountForm::of(&user);
     let form = AccountForm::submitted(&before, &submitted);
     let mut errors = FieldErrors::default();
@@ -595,15 +611,9 @@ pub(crate) async fn save_account(
 /// `POST /console/users/{id}/barcodes`: adds (`code`) or removes (`remove`) a barcode.
 pub(crate) async fn barcodes(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    Viewed { console, user }: Viewed,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     let back = format!("/console/users/{}/account", user.id);
     let result = if form.has("remove") {
         people::delete_barcode(&state.store, &console.ctx, user.id, form.get("remove"))

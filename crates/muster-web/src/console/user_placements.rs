@@ -5,7 +5,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
+
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -15,7 +15,7 @@ use muster_service::{authz, users};
 
 use super::forms::{Choice, Lookups, Refusal, Submitted, date, form_field, parse_id};
 use super::page::{Chrome, Console, FieldErrors, redirect_with, service_page};
-use super::user_page::{UserFrame, confirmed, load};
+use super::user_page::{UserFrame, Viewed};
 use crate::AppState;
 
 /// One placement row.
@@ -135,13 +135,8 @@ async fn render(
 /// `GET /console/users/{id}/placements`.
 pub(crate) async fn page(
     State(state): State<AppState>,
-    console: Console,
-    Path(id): Path<String>,
+    Viewed { console, user }: Viewed,
 ) -> Response {
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
     render(
         &state,
         console,
@@ -156,16 +151,10 @@ pub(crate) async fn page(
 /// `POST /console/users/{id}/placements`: adds a placement.
 pub(crate) async fn add(
     State(state): State<AppState>,
-    mut console: Console,
-    Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    confirmed(&mut console, &form);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&form);
     let draft = Draft {
         node_id: form.get("node_id").to_owned(),
         role_id: form.get("role_id").to_owned(),
@@ -225,16 +214,11 @@ pub(crate) async fn add(
 /// `default` or `remove`.
 pub(crate) async fn change(
     State(state): State<AppState>,
-    mut console: Console,
-    Path((id, node)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    viewed: Viewed,
+    Path((_, node)): Path<(String, String)>,
+    form: Submitted,
 ) -> Response {
-    let form = Submitted::new(pairs);
-    confirmed(&mut console, &form);
-    let user = match load(&state, &console.ctx, &id).await {
-        Ok(user) => user,
-        Err(page) => return page,
-    };
+    let Viewed { console, user } = viewed.confirming(&form);
     let back = format!("/console/users/{}/placements", user.id);
     let Some(placement) = user
         .placements

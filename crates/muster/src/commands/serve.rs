@@ -44,6 +44,12 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
     )
     .map_err(|e| anyhow::anyhow!("cannot open the blob store: {e}"))?;
     tracing::info!(blob_store = blobs.kind(), "blob store ready");
+    // One stop signal for the HTTP server, the delivery worker and the change listener.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Everything that can fail at start does so before the address is announced, so that
+    // whoever reads it finds a server that stays up.
+    let access = Arc::new(AccessCache::default());
+    let listening = change_listener::start(&store, Arc::clone(&access), stop_rx.clone()).await?;
     let listener = startup::bind(config.bind).await?;
     let addr = listener.local_addr()?;
 
@@ -57,8 +63,6 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
     out.flush()?;
     drop(out);
 
-    // One stop signal for both the HTTP server and the delivery worker.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = OutboxWorker::from_config(config, store.clone())?;
     if worker.is_none() {
         tracing::info!("no smtp_host configured: messages stay queued in the outbox");
@@ -68,8 +72,6 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let access = Arc::new(AccessCache::default());
-    let listening = change_listener::start(&store, Arc::clone(&access), stop_rx.clone()).await?;
     let mut http_stop = stop_rx;
 
     let app = muster_web::router(AppState {
