@@ -294,13 +294,32 @@ pub fn can_on_user(ctx: &Ctx, capability: Capability, user: UserId) -> bool {
     require_on_user(ctx, capability, user).is_ok()
 }
 
-/// May the caller `access` section `section` of `user`'s record (DESIGN.md §2.2)?
+/// The capability an API token must carry for its owner's record privileges to reach
+/// through it: `users.view` to read a section, `users.edit` to change one.
+const fn token_capability_for(access: Access) -> Capability {
+    match access {
+        Access::View => Capability::UsersView,
+        Access::Edit => Capability::UsersEdit,
+    }
+}
+
+/// May the caller `access` section `section` of `user`'s record (DESIGN.md §2.2)? Through
+/// an API token, only if the token carries `users.view` (to read) or `users.edit` (to
+/// change).
 #[must_use]
 pub fn can_section(ctx: &Ctx, user: UserId, section: Section, access: Access) -> bool {
     let Some(p) = principal(ctx) else {
         return true;
     };
-    p.index.check_section(p.user, user, section, access).allowed
+    p.token_allows(token_capability_for(access))
+        && p.index.check_section(p.user, user, section, access).allowed
+}
+
+/// Whether the caller's API token, if they use one, carries `capability` (always for
+/// other credentials).
+#[must_use]
+pub fn token_carries(ctx: &Ctx, capability: Capability) -> bool {
+    principal(ctx).is_none_or(|p| p.token_allows(capability))
 }
 
 /// Requires `access` to section `section` of `user`'s record: 404 when the caller
@@ -310,6 +329,12 @@ pub fn require_section(ctx: &Ctx, user: UserId, section: Section, access: Access
     let Some(p) = principal(ctx) else {
         return Ok(());
     };
+    let needed = token_capability_for(access);
+    if !p.token_allows(needed) {
+        return Err(ServiceError::Forbidden(format!(
+            "this API token does not carry {needed}"
+        )));
+    }
     let decision = p.index.check_section(p.user, user, section, access);
     if decision.allowed {
         Ok(())

@@ -1291,6 +1291,7 @@ pub(crate) fn prepare_transition(
     // inactive (DESIGN.md §2.2); every other step, and reactivating someone banned,
     // retired or separated, needs `users.lifecycle`.
     let by_status_privilege = matches!(step, Transition::Deactivate | Transition::Reactivate)
+        && authz::token_carries(ctx, Capability::UsersLifecycle)
         && authz::can_see(ctx, id)
         && authz::can_section(ctx, id, Section::Status, Access::Edit);
     if !by_status_privilege {

@@ -232,8 +232,12 @@ pub(crate) async fn save(
         number(&form, "lockout_release_minutes", &mut errors).map(Some)
     };
     let password_min_length = number(&form, "password_min_length", &mut errors);
-    let max_file_bytes =
-        number(&form, "max_file_mib", &mut errors).map(|mib| mib.saturating_mul(MIB));
+    // Left empty (or not on the form), the limit stays as it is.
+    let max_file_bytes = if form.text("max_file_mib").is_empty() {
+        None
+    } else {
+        number(&form, "max_file_mib", &mut errors).map(|mib| Some(mib.saturating_mul(MIB)))
+    };
     let part = |key: &str| {
         let text = form.text(&format!("address.{key}"));
         Some((!text.is_empty()).then_some(text))
@@ -263,7 +267,7 @@ pub(crate) async fn save(
             enabled: Some(Some(form.has("files_enabled"))),
             employees_see_own: Some(Some(form.has("files_see_own"))),
             employees_update_own: Some(Some(form.has("files_update_own"))),
-            max_file_bytes: Some(max_file_bytes),
+            max_file_bytes,
         })),
         scim_provisioning: None,
         address: Some(Some(AddressPatch {
