@@ -693,6 +693,50 @@ async fn api_tokens_act_within_their_capabilities(backend: Backend) {
         .post("/reference/ranks", &json!({"name": "Major"}))
         .await
         .expect_problem_type(403, "forbidden");
+    // The owner's record privileges reach through a token only as far as it carries:
+    // reading needs users.view, changing users.edit, the status privilege users.lifecycle.
+    let record = json!({"date": "2026-01-05", "title": "Late to roll call"});
+    reader
+        .post(
+            &format!("/users/{}/records/discipline", a.officer1),
+            &record,
+        )
+        .await
+        .expect_problem_type(403, "forbidden");
+    reader
+        .get(&format!("/users/{}/records/discipline", a.officer1))
+        .await
+        .expect(200);
+    reader
+        .post(&format!("/users/{}/deactivate", a.officer1), &json!({}))
+        .await
+        .expect_problem_type(403, "forbidden");
+    let editor = a
+        .admin
+        .post(
+            "/tokens",
+            &json!({"name": "Records clerk", "capabilities": ["users.edit"]}),
+        )
+        .await;
+    let editor = Api::new(&a.app, editor.expect(201)["secret"].as_str().unwrap());
+    editor
+        .get(&format!("/users/{}/records/discipline", a.officer1))
+        .await
+        .expect_problem_type(403, "forbidden");
+    editor
+        .post(
+            &format!("/users/{}/records/discipline", a.officer1),
+            &record,
+        )
+        .await
+        .expect(201);
+    assert_eq!(
+        a.admin
+            .get(&format!("/users/{}", a.officer1))
+            .await
+            .expect(200)["status"],
+        "active"
+    );
     // Other applications ask about anyone the token may view.
     let check = reader
         .post(
