@@ -663,7 +663,7 @@ mod tests {
         );
         let history = RecordDraft {
             title: Some("Patrol Officer".into()),
-            ends_on: Some(day("2025-12-31")),
+            ends_on: Some(day("2026-06-30")),
             ..bare.clone()
         };
         assert!(check(RecordSection::ServiceHistory, &history, today, false).is_ok());
