@@ -28,7 +28,7 @@ pub use api::{Api, Download, OrgFixture, Part, Reply};
 pub use app::{CommandOutput, TestApp};
 pub use database::{Backend, TestDatabase};
 pub use s3::S3Server;
-pub use smtp::{ReceivedMessage, SmtpSink};
+pub use smtp::{ReceivedMessage, SinkSecurity, SinkTls, SmtpSink};
 
 /// Installs ring as the process's TLS crypto provider. The workspace builds reqwest's
 /// rustls without a bundled provider (see `muster_service::blobs`), so every process that

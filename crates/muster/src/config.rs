@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 24] = [
+const ENV_KEYS: [&str; 25] = [
     "bind",
     "data_dir",
     "database_url",
@@ -26,6 +26,7 @@ const ENV_KEYS: [&str; 24] = [
     "smtp_host",
     "smtp_port",
     "smtp_tls",
+    "smtp_ca_file",
     "smtp_username",
     "smtp_password",
     "smtp_from",
@@ -101,6 +102,9 @@ pub struct Config {
     pub smtp_port: u16,
     /// How the connection is secured.
     pub smtp_tls: SmtpTls,
+    /// PEM file of extra certificate authorities to trust for the SMTP server (a private
+    /// CA); the system's trusted roots are used as well.
+    pub smtp_ca_file: Option<PathBuf>,
     /// User name to authenticate with, if the server wants one.
     pub smtp_username: Option<String>,
     /// Password to authenticate with.
@@ -249,6 +253,7 @@ impl fmt::Debug for Config {
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_ca_file", &self.smtp_ca_file)
             .field("smtp_username", &self.smtp_username)
             .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
             .field("smtp_from", &self.smtp_from)
@@ -287,6 +292,7 @@ mod tests {
             smtp_host: Some("mail.example.org".to_owned()),
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,
+            smtp_ca_file: None,
             smtp_username: Some("muster".to_owned()),
             smtp_password: Some(SecretString::from("smtpsecret")),
             smtp_from: "muster@example.org".to_owned(),

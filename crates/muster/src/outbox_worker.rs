@@ -5,7 +5,10 @@
 //! after the SMTP server accepted it. A transient failure (the server is unreachable, a 4xx
 //! reply) schedules another attempt after an exponential backoff with jitter
 //! (`outbox_retry_base_ms · 2^attempts`, at most an hour); a permanent failure (a 5xx reply,
-//! an address that cannot be parsed) or the tenth failed attempt marks it `failed`. Every
+//! an address that cannot be parsed) or the tenth failed attempt marks it `failed`. A 5xx
+//! reply about Muster's own access (authentication required or refused, encryption
+//! required) is retried like a transient one: it is the settings that are wrong, not the
+//! message. Every
 //! attempt records its error in `last_error`.
 //!
 //! Delivery is at-least-once: claims are leases (`claimed_until`), so two processes never
@@ -19,10 +22,12 @@
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::time::Duration;
 
+use anyhow::Context;
 use chrono::Utc;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use muster_store::outbox::{self as store_outbox, ClaimedMessage};
 use muster_store::{DbTime, Store};
@@ -63,10 +68,11 @@ impl Worker {
         let Some(host) = config.smtp_host.as_deref().filter(|h| !h.trim().is_empty()) else {
             return Ok(None);
         };
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host);
         let builder = match config.smtp_tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)?,
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)?,
+            SmtpTls::None => builder,
+            SmtpTls::Starttls => builder.tls(Tls::Required(tls_parameters(host, config)?)),
+            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls_parameters(host, config)?)),
         };
         let mut builder = builder.port(config.smtp_port).timeout(Some(SMTP_TIMEOUT));
         if let Some(user) = &config.smtp_username {
@@ -160,7 +166,7 @@ impl Worker {
         };
         match self.transport.send(email).await {
             Ok(_) => Outcome::Sent,
-            Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
+            Err(e) if e.is_permanent() && !refuses_the_sender(&e) => Outcome::Failed(e.to_string()),
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
@@ -189,6 +195,28 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// Whether a permanent refusal is about Muster's own access to the server (authentication
+/// required or failed, encryption required) rather than about the message: fixing the SMTP
+/// settings makes those messages deliverable, so they are retried, not failed.
+fn refuses_the_sender(error: &lettre::transport::smtp::Error) -> bool {
+    error
+        .status()
+        .is_some_and(|code| matches!(u16::from(code), 530 | 534 | 535 | 538))
+}
+
+/// TLS settings for `host`: the system's trusted roots plus those of `smtp_ca_file`.
+fn tls_parameters(host: &str, config: &Config) -> anyhow::Result<TlsParameters> {
+    let mut builder = TlsParameters::builder(host.to_owned());
+    if let Some(path) = &config.smtp_ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read smtp_ca_file {}", path.display()))?;
+        let roots = Certificate::from_pem(&pem)
+            .with_context(|| format!("smtp_ca_file {} holds no PEM certificate", path.display()))?;
+        builder = builder.add_root_certificate(roots);
+    }
+    Ok(builder.build_rustls()?)
 }
 
 /// The wait after the `attempts`-th failed attempt: `base · 2^(attempts-1)`, at most an

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use muster_testkit::{
-    Api, Backend, OrgFixture, ReceivedMessage, SmtpSink, TestApp, on_both_backends,
+    Api, Backend, OrgFixture, ReceivedMessage, SinkSecurity, SinkTls, SmtpSink, TestApp,
+    on_both_backends,
 };
 use serde_json::{Value, json};
 
@@ -22,6 +23,10 @@ on_both_backends!(
     credentials_are_delivered_whatever_categories_the_user_subscribed_to,
     two_servers_on_one_database_never_send_the_same_message_twice,
     a_permanent_refusal_fails_the_message_at_once,
+    starttls_and_authentication_deliver_through_a_submission_server,
+    tls_from_the_first_byte_delivers,
+    wrong_smtp_credentials_keep_the_message_queued_for_a_retry,
+    a_server_certificate_from_an_unknown_authority_is_refused,
 );
 
 const FROM: &str = "muster@bayfire.test";
@@ -53,7 +58,10 @@ struct World {
 }
 
 async fn world(backend: Backend, port: u16) -> World {
-    let env = smtp_env(port);
+    world_with(backend, smtp_env(port)).await
+}
+
+async fn world_with(backend: Backend, env: Vec<(&'static str, String)>) -> World {
     let app = TestApp::spawn_with_env(bin(), backend, &[], &as_refs(&env)).await;
     let org = app.init_org("Bay City Fire", "chief").await;
     let api = app.api(&org);
@@ -413,6 +421,120 @@ async fn a_permanent_refusal_fails_the_message_at_once(backend: Backend) {
         outbox(&w).await[0]["attempts"],
         1,
         "failed messages are left alone"
+    );
+    assert!(sink.received().is_empty());
+}
+
+/// A submission server on `localhost` that wants `STARTTLS` (or TLS from the first byte)
+/// and, optionally, the user name `muster` with the password `relay-secret`.
+async fn secure_sink(tls: SinkTls, authenticated: bool) -> SmtpSink {
+    SmtpSink::start_with(SinkSecurity {
+        tls,
+        credentials: authenticated.then(|| ("muster".to_owned(), "relay-secret".to_owned())),
+    })
+    .await
+}
+
+/// The environment for `sink`: its host name (the certificate's), the TLS mode, and the
+/// CA file when `trust` is set.
+fn secure_env(
+    sink: &SmtpSink,
+    mode: &str,
+    trust: Option<&std::path::Path>,
+) -> Vec<(&'static str, String)> {
+    let mut env = smtp_env(sink.port);
+    env.retain(|(k, _)| *k != "MUSTER_SMTP_HOST" && *k != "MUSTER_SMTP_TLS");
+    env.push(("MUSTER_SMTP_HOST", "localhost".to_owned()));
+    env.push(("MUSTER_SMTP_TLS", mode.to_owned()));
+    if let Some(path) = trust {
+        std::fs::write(path, sink.ca_pem.as_deref().expect("a TLS sink has a CA")).unwrap();
+        env.push(("MUSTER_SMTP_CA_FILE", path.display().to_string()));
+    }
+    env
+}
+
+fn with_credentials(
+    mut env: Vec<(&'static str, String)>,
+    password: &str,
+) -> Vec<(&'static str, String)> {
+    env.push(("MUSTER_SMTP_USERNAME", "muster".to_owned()));
+    env.push(("MUSTER_SMTP_PASSWORD", password.to_owned()));
+    env
+}
+
+async fn starttls_and_authentication_deliver_through_a_submission_server(backend: Backend) {
+    let sink = secure_sink(SinkTls::Starttls, true).await;
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    let env = with_credentials(
+        secure_env(&sink, "starttls", Some(ca.path())),
+        "relay-secret",
+    );
+    let w = world_with(backend, env).await;
+    let id = create(&w, "jdoe", &json!({"email": "jane@bayfire.gov"})).await;
+    reset(&w, &id).await;
+    let got = received(&sink, 1, &w).await;
+    assert_eq!(got[0].to, ["jane@bayfire.gov"]);
+    let password = temporary_password(&got[0].body());
+    assert_eq!(login(&w, "jdoe", &password).await.0, 200);
+    outbox_until(&w, "the message to be marked sent", |items| {
+        items.len() == 1 && items[0]["status"] == "sent"
+    })
+    .await;
+}
+
+async fn tls_from_the_first_byte_delivers(backend: Backend) {
+    let sink = secure_sink(SinkTls::Implicit, false).await;
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    let w = world_with(backend, secure_env(&sink, "tls", Some(ca.path()))).await;
+    let id = create(&w, "jdoe", &json!({"email": "jane@bayfire.gov"})).await;
+    reset(&w, &id).await;
+    let got = received(&sink, 1, &w).await;
+    assert_eq!(got[0].to, ["jane@bayfire.gov"]);
+    assert_exactly(&sink, 1).await;
+}
+
+/// Waits until the only message has been tried and is queued again; returns it.
+async fn retried(w: &World) -> Value {
+    let items = outbox_until(w, "a failed attempt", |items| {
+        items.len() == 1 && items[0]["attempts"].as_i64().is_some_and(|a| a >= 1)
+    })
+    .await;
+    items[0].clone()
+}
+
+async fn wrong_smtp_credentials_keep_the_message_queued_for_a_retry(backend: Backend) {
+    let sink = secure_sink(SinkTls::Starttls, true).await;
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    let env = with_credentials(secure_env(&sink, "starttls", Some(ca.path())), "wrong");
+    let w = world_with(backend, env).await;
+    let id = create(&w, "jdoe", &json!({"email": "jane@bayfire.gov"})).await;
+    reset(&w, &id).await;
+    let message = retried(&w).await;
+    assert_eq!(
+        message["status"], "queued",
+        "a refused login is the settings' fault, not the message's: {message}"
+    );
+    assert!(
+        message["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("535") || e.contains("credentials")),
+        "{message}"
+    );
+    assert!(sink.received().is_empty());
+}
+
+async fn a_server_certificate_from_an_unknown_authority_is_refused(backend: Backend) {
+    let sink = secure_sink(SinkTls::Implicit, false).await;
+    let w = world_with(backend, secure_env(&sink, "tls", None)).await;
+    let id = create(&w, "jdoe", &json!({"email": "jane@bayfire.gov"})).await;
+    reset(&w, &id).await;
+    let message = retried(&w).await;
+    assert_eq!(message["status"], "queued", "{message}");
+    assert!(
+        message["last_error"]
+            .as_str()
+            .is_some_and(|e| e.to_lowercase().contains("certificate")),
+        "{message}"
     );
     assert!(sink.received().is_empty());
 }
