@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod people;
 pub mod records;
 pub mod reference;
+pub mod retention;
 pub mod roles;
 pub mod scim;
 pub mod sessions;

@@ -31,8 +31,23 @@ pub enum Command {
     Audit(AuditArgs),
     /// Explain an access decision: may this user do that, and why?
     Check(CheckArgs),
+    /// Remove ended sessions, old sign-in attempts and old sent or failed messages now
+    /// (a running server does this every hour); the audit trail is never purged.
+    Purge(PurgeArgs),
     /// Developer tools: measurements and test data.
     Dev(DevArgs),
+}
+
+/// Options of `muster purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Keep sign-in attempts and messages this many days instead of the configured
+    /// `retain_login_attempts_days` / `retain_messages_days`.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than_days: Option<u32>,
+    /// Print the counts as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `muster org`.

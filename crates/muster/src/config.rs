@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 25] = [
+const ENV_KEYS: [&str; 27] = [
     "bind",
     "data_dir",
     "database_url",
@@ -33,6 +33,8 @@ const ENV_KEYS: [&str; 25] = [
     "outbox_poll_ms",
     "outbox_retry_base_ms",
     "outbox_lease_ms",
+    "retain_login_attempts_days",
+    "retain_messages_days",
     "login_rate_per_ip",
     "login_rate_per_login",
     "blob_store",
@@ -118,6 +120,10 @@ pub struct Config {
     /// How long a claimed message is reserved for the worker that claimed it, in
     /// milliseconds (after a crash, another process takes it over once this expires).
     pub outbox_lease_ms: u64,
+    /// Days sign-in attempts (login activity) are kept.
+    pub retain_login_attempts_days: u32,
+    /// Days sent and failed messages stay in the outbox.
+    pub retain_messages_days: u32,
     /// Where employee files and photos are kept.
     pub blob_store: BlobStore,
     /// S3 bucket (with `blob_store = "s3"`).
@@ -148,6 +154,8 @@ struct Defaults {
     outbox_poll_ms: u64,
     outbox_retry_base_ms: u64,
     outbox_lease_ms: u64,
+    retain_login_attempts_days: u32,
+    retain_messages_days: u32,
     login_rate_per_ip: u32,
     login_rate_per_login: u32,
     blob_store: BlobStore,
@@ -171,6 +179,8 @@ impl Config {
             outbox_poll_ms: 1000,
             outbox_retry_base_ms: 1000,
             outbox_lease_ms: 120_000,
+            retain_login_attempts_days: 400,
+            retain_messages_days: 90,
             login_rate_per_ip: 20,
             login_rate_per_login: 10,
             blob_store: BlobStore::Local,
@@ -260,6 +270,11 @@ impl fmt::Debug for Config {
             .field("outbox_poll_ms", &self.outbox_poll_ms)
             .field("outbox_retry_base_ms", &self.outbox_retry_base_ms)
             .field("outbox_lease_ms", &self.outbox_lease_ms)
+            .field(
+                "retain_login_attempts_days",
+                &self.retain_login_attempts_days,
+            )
+            .field("retain_messages_days", &self.retain_messages_days)
             .field("blob_store", &self.blob_store)
             .field("s3_bucket", &self.s3_bucket)
             .field("s3_region", &self.s3_region)
@@ -299,6 +314,8 @@ mod tests {
             outbox_poll_ms: 1000,
             outbox_retry_base_ms: 1000,
             outbox_lease_ms: 120_000,
+            retain_login_attempts_days: 400,
+            retain_messages_days: 90,
             blob_store: BlobStore::S3,
             s3_bucket: Some("files".to_owned()),
             s3_region: "us-east-1".to_owned(),

@@ -6,6 +6,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 mod outbox_worker;
+mod retention;
 mod startup;
 mod telemetry;
 

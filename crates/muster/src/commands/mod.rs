@@ -6,6 +6,7 @@ mod dev;
 mod init;
 mod migrate;
 mod org;
+mod purge;
 mod serve;
 
 use crate::cli::Command;
@@ -20,6 +21,7 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,
+        Command::Purge(args) => purge::run(&config, &args).await,
         Command::Dev(args) => dev::run(&args).await,
     }
 }

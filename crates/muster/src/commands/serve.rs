@@ -9,11 +9,11 @@ use muster_service::auth::{Authenticator, RateLimits};
 use muster_service::demo::{self, DemoOutcome, DemoSummary};
 use muster_web::AppState;
 
-use crate::change_listener;
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::outbox_worker::Worker as OutboxWorker;
 use crate::startup;
+use crate::{change_listener, retention};
 
 pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!(
@@ -68,6 +68,11 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         tracing::info!("no smtp_host configured: messages stay queued in the outbox");
     }
     let worker = worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
+    let purging = tokio::spawn(retention::run(
+        store.clone(),
+        config.clone(),
+        stop_rx.clone(),
+    ));
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop_tx.send(true);
@@ -99,6 +104,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
             tracing::warn!(%error, "the outbox worker ended abnormally");
         }
     }
+    let _ = purging.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

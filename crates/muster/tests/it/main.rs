@@ -22,6 +22,7 @@ mod console_users;
 mod demo;
 mod personnel;
 mod pictures;
+mod retention;
 mod robustness;
 mod scim;
 mod server;

@@ -50,14 +50,14 @@ fn as_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-struct World {
-    app: TestApp,
-    org: OrgFixture,
-    api: Api,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) org: OrgFixture,
+    pub(crate) api: Api,
     admin_role: String,
 }
 
-async fn world(backend: Backend, port: u16) -> World {
+pub(crate) async fn world(backend: Backend, port: u16) -> World {
     world_with(backend, smtp_env(port)).await
 }
 
@@ -82,7 +82,7 @@ fn str_of(v: &Value) -> String {
 }
 
 /// Creates `login` (password `correct horse battery` unless `extra` says otherwise).
-async fn create(w: &World, login: &str, extra: &Value) -> String {
+pub(crate) async fn create(w: &World, login: &str, extra: &Value) -> String {
     let mut body = json!({
         "login": login,
         "first_name": "Jane",
@@ -100,14 +100,14 @@ async fn create(w: &World, login: &str, extra: &Value) -> String {
     str_of(&w.api.post("/users", &body).await.expect(201)["id"])
 }
 
-async fn reset(w: &World, id: &str) {
+pub(crate) async fn reset(w: &World, id: &str) {
     w.api
         .post(&format!("/users/{id}/reset-password"), &json!({}))
         .await
         .expect(202);
 }
 
-async fn outbox(w: &World) -> Vec<Value> {
+pub(crate) async fn outbox(w: &World) -> Vec<Value> {
     w.api.get("/outbox").await.expect(200)["items"]
         .as_array()
         .unwrap()
@@ -115,7 +115,11 @@ async fn outbox(w: &World) -> Vec<Value> {
 }
 
 /// Polls the outbox until `done` holds for its messages (newest first).
-async fn outbox_until(w: &World, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn outbox_until(
+    w: &World,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let items = outbox(w).await;
@@ -131,7 +135,7 @@ async fn outbox_until(w: &World, what: &str, done: impl Fn(&[Value]) -> bool) ->
     }
 }
 
-async fn received(sink: &SmtpSink, n: usize, w: &World) -> Vec<ReceivedMessage> {
+pub(crate) async fn received(sink: &SmtpSink, n: usize, w: &World) -> Vec<ReceivedMessage> {
     let got = sink.wait_for(n, WAIT).await;
     assert!(
         got.len() >= n,
@@ -156,7 +160,7 @@ fn temporary_password(body: &str) -> String {
     line.rsplit(':').next().unwrap().trim().to_owned()
 }
 
-async fn login(w: &World, login: &str, password: &str) -> (u16, Value) {
+pub(crate) async fn login(w: &World, login: &str, password: &str) -> (u16, Value) {
     let reply = w
         .app
         .client
