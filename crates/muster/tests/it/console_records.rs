@@ -147,7 +147,7 @@ fn tabs(html: &str) -> Vec<String> {
     nav.split("</a>")
         .filter_map(|a| a.rsplit('>').next())
         .filter(|label| !label.trim().is_empty())
-        .map(|label| label.replace("&amp;", "&"))
+        .map(|label| label.replace("&#38;", "&").replace("&amp;", "&"))
         .collect()
 }
 
@@ -200,7 +200,7 @@ async fn record_tabs_follow_the_command_hierarchy(backend: Backend) {
     );
     assert!(html.contains("Add disciplinary action"));
     // The sub-tabs offer the sections they may view, and only those.
-    assert!(html.contains("Commendations &amp; awards"));
+    assert!(html.contains("Commendations &#38; awards"));
     assert!(html.contains("Related reports"));
     assert!(!html.contains("Performance reviews"));
     assert!(!html.contains("Feedback notes"));
@@ -290,11 +290,11 @@ async fn a_bad_record_names_the_field_and_writes_nothing_and_a_good_one_is_kept(
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("Some fields need your attention."));
     assert!(
-        html.contains("<p class=\"field-error\" id=\"e-date\">must not be in the future</p>"),
+        html.contains("<p class=\"field-error\" id=\"e-date\">Must not be in the future</p>"),
         "{html}"
     );
     assert!(
-        html.contains("<p class=\"field-error\" id=\"e-title\">is required</p>"),
+        html.contains("<p class=\"field-error\" id=\"e-title\">Is required</p>"),
         "{html}"
     );
     assert!(
@@ -314,7 +314,7 @@ async fn a_bad_record_names_the_field_and_writes_nothing_and_a_good_one_is_kept(
     )
     .await;
     assert_eq!(status, 422);
-    assert!(html.contains("enter a date like 2026-12-31"));
+    assert!(html.contains("Enter a date like 2026-12-31"));
     // A field of another section cannot be slipped in: it is not even read.
     let (status, location, _) = post(
         &s,
@@ -341,7 +341,7 @@ async fn a_bad_record_names_the_field_and_writes_nothing_and_a_good_one_is_kept(
     let id = record["id"].as_str().unwrap().to_owned();
     let (_, _, html) = get(&s, &sgt, &page).await;
     assert!(
-        html.contains("Written reprimand &lt;b&gt;1&lt;/b&gt;"),
+        html.contains("Written reprimand &#60;b&#62;1&#60;/b&#62;"),
         "escaped"
     );
 
@@ -364,7 +364,7 @@ async fn a_bad_record_names_the_field_and_writes_nothing_and_a_good_one_is_kept(
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, _, html) = post(&s, &sgt, &page, &pairs).await;
     assert_eq!(status, 422);
-    assert!(html.contains("must not be before the date"), "{html}");
+    assert!(html.contains("Must not be before the date"), "{html}");
     assert!(
         html.contains("Save disciplinary action"),
         "still the edit form"
@@ -430,8 +430,7 @@ async fn a_bad_record_names_the_field_and_writes_nothing_and_a_good_one_is_kept(
     assert!(!html.contains("<script>alert"), "never raw");
     assert!(!html.contains("<img src=x"), "never raw");
     assert!(
-        html.contains("&lt;script&gt;alert(&#x27;award&#x27;)&lt;/script&gt;")
-            || html.contains("&lt;script&gt;alert(&#39;award&#39;)&lt;/script&gt;"),
+        html.contains("&#60;script&#62;alert(&#39;award&#39;)&#60;/script&#62;"),
         "{html}"
     );
 }
@@ -470,7 +469,7 @@ async fn a_promotion_applied_in_the_console_becomes_the_current_rank(backend: Ba
     .await;
     assert_eq!(status, 422);
     assert!(
-        html.contains("id=\"e-rank_id\">no such entry in the ranks list"),
+        html.contains("id=\"e-rank_id\">No such entry in the ranks list"),
         "{html}"
     );
     assert_eq!(
@@ -620,7 +619,7 @@ async fn files_are_uploaded_within_the_organizations_limit_and_removed(backend: 
     .await;
     assert_eq!(status, 422);
     assert!(
-        html.contains("id=\"e-file\">claims to be application/pdf but is not"),
+        html.contains("id=\"e-file\">Claims to be application/pdf but is not"),
         "{html}"
     );
     assert_eq!(total(&s, &api).await, 1);
@@ -780,7 +779,7 @@ async fn the_audit_tab_shows_a_persons_events_with_field_diffs(backend: Backend)
         "the viewer's diff rendering"
     );
     assert!(html.contains("<ins>Late for roll call</ins>"));
-    assert!(html.contains("by Pat sgt"), "the actor by name");
+    assert!(html.contains(">Pat sgt</a>"), "the actor by name");
     assert!(
         html.contains("Open in the audit log"),
         "an org administrator reads the whole log"
