@@ -714,27 +714,7 @@ pub(crate) async fn save(
     let version = submitted.get("version").parse().ok().filter(|v| *v > 0);
     let noun = words(section).noun;
     if let (Some(id), "delete") = (record, submitted.get("action")) {
-        return match records::delete(store, ctx, user.id, section, id, version).await {
-            Ok(()) => redirect_with(&back, "success", &format!("The {noun} was removed.")),
-            Err(error) => {
-                let refusal = Refusal::of(error, &|f| f.to_owned());
-                if refusal.confirm {
-                    let query = RecordsQuery::default();
-                    return render(
-                        &state,
-                        console,
-                        &user,
-                        section,
-                        None,
-                        &query,
-                        refusal,
-                        Some(&submitted),
-                    )
-                    .await;
-                }
-                redirect_with(&back, "error", &refusal.message.unwrap_or_default())
-            }
-        };
+        return remove(&state, console, &user, section, id, &submitted).await;
     }
     // An applied promotion keeps its date, rank and unit: its form shows them locked
     // (and so does not send them), and they stay as they are.
@@ -804,6 +784,42 @@ pub(crate) async fn save(
                 Some(&submitted),
             )
             .await
+        }
+    }
+}
+
+/// Removes record `id` (the `action=delete` of a row's form), back on the section with a
+/// toast; the multi-location confirmation is asked as a dialog.
+async fn remove(
+    state: &AppState,
+    console: Console,
+    user: &User,
+    section: RecordSection,
+    id: RecordId,
+    submitted: &Submitted,
+) -> Response {
+    let back = format!("/console/users/{}/records/{section}", user.id);
+    let version = submitted.get("version").parse().ok().filter(|v| *v > 0);
+    let noun = words(section).noun;
+    match records::delete(&state.store, &console.ctx, user.id, section, id, version).await {
+        Ok(()) => redirect_with(&back, "success", &format!("The {noun} was removed.")),
+        Err(error) => {
+            let refusal = Refusal::of(error, &|f| f.to_owned());
+            if refusal.confirm {
+                let query = RecordsQuery::default();
+                return render(
+                    state,
+                    console,
+                    user,
+                    section,
+                    None,
+                    &query,
+                    refusal,
+                    Some(submitted),
+                )
+                .await;
+            }
+            redirect_with(&back, "error", &refusal.message.unwrap_or_default())
         }
     }
 }
