@@ -36,6 +36,8 @@ struct AuditTab {
     /// Whether the caller reads the organization's log too (links to it by actor and
     /// object).
     audit_links: bool,
+    /// Links to the person an event concerns (not here: this is their page).
+    person_links: bool,
 }
 
 /// `GET /console/users/{id}/audit`.
@@ -94,6 +96,7 @@ pub(crate) async fn page(
         total: page.total,
         next,
         audit_links: console.chrome.can_org("audit.view"),
+        person_links: false,
         chrome: console.chrome.page("users", "Audit"),
     }
     .into_response()

@@ -34,6 +34,9 @@ use crate::AppState;
 /// Records listed per page.
 const PAGE_SIZE: u32 = 50;
 
+/// The sections of the "Assignments & promotions" tab.
+const CAREER: [RecordSection; 2] = [RecordSection::Promotions, RecordSection::ServiceHistory];
+
 /// A tab of the user page that holds record sections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RecordTab {
@@ -63,23 +66,18 @@ impl RecordTab {
         }
     }
 
-    /// The sections it holds, in the order shown.
-    const fn sections(self) -> &'static [RecordSection] {
-        match self {
-            Self::Career => &[RecordSection::Promotions, RecordSection::ServiceHistory],
-            Self::Records => &[
-                RecordSection::Commendations,
-                RecordSection::Discipline,
-                RecordSection::FeedbackNotes,
-                RecordSection::PerformanceReviews,
-                RecordSection::RelatedReports,
-            ],
-        }
+    /// The sections it holds, in the order shown: the career's, and every other section
+    /// the domain has under Records (so a new section appears without a change here).
+    fn sections(self) -> impl Iterator<Item = RecordSection> {
+        RecordSection::ALL
+            .iter()
+            .copied()
+            .filter(move |s| Self::of(*s) == self)
     }
 
     /// The tab that holds `section`.
     fn of(section: RecordSection) -> Self {
-        if Self::Career.sections().contains(&section) {
+        if CAREER.contains(&section) {
             Self::Career
         } else {
             Self::Records
@@ -93,8 +91,6 @@ impl RecordTab {
         user: muster_domain::UserId,
     ) -> Option<RecordSection> {
         self.sections()
-            .iter()
-            .copied()
             .find(|s| records::may_view(ctx, user, *s).is_ok())
     }
 }
@@ -582,12 +578,11 @@ async fn render(
     let base = format!("/console/users/{}/records", user.id);
     let sub_tabs = tab
         .sections()
-        .iter()
-        .filter(|s| records::may_view(ctx, user.id, **s).is_ok())
+        .filter(|s| records::may_view(ctx, user.id, *s).is_ok())
         .map(|s| SubTab {
-            label: words(*s).label,
+            label: words(s).label,
             href: format!("{base}/{s}"),
-            current: *s == section,
+            current: s == section,
         })
         .collect();
     let next = page.next_cursor.map_or_else(String::new, |c| {
@@ -821,5 +816,53 @@ async fn remove(
             }
             redirect_with(&back, "error", &refusal.message.unwrap_or_default())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_is_on_exactly_one_tab_and_named() {
+        for section in RecordSection::ALL {
+            let tabs = RecordTab::ALL
+                .iter()
+                .filter(|t| t.sections().any(|s| s == *section))
+                .count();
+            assert_eq!(tabs, 1, "{section}");
+            assert!(!words(*section).label.is_empty(), "{section}");
+            assert!(!words(*section).noun.is_empty(), "{section}");
+        }
+        assert_eq!(
+            RecordTab::Career.sections().collect::<Vec<_>>(),
+            CAREER.to_vec()
+        );
+    }
+
+    #[test]
+    fn a_patch_sets_only_the_fields_the_section_uses() {
+        let mut errors = FieldErrors::default();
+        let form = RecordForm {
+            date: "2025-01-02".to_owned(),
+            title: "Reprimand".to_owned(),
+            rating: "4".to_owned(),
+            ends_on: "2025-02-01".to_owned(),
+            ..RecordForm::default()
+        };
+        let parsed = Parsed::read(RecordSection::Discipline, &form, &mut errors);
+        assert!(errors.is_empty());
+        let patch = parsed.patch(RecordSection::Discipline, false);
+        assert_eq!(patch.rating, None, "discipline has no rating: left out");
+        assert_eq!(
+            patch.category,
+            Some(None),
+            "a blank field it uses is cleared"
+        );
+        assert_eq!(
+            patch.ends_on,
+            Some(chrono::NaiveDate::from_ymd_opt(2025, 2, 1))
+        );
+        assert_eq!(patch.apply, None);
     }
 }

@@ -117,6 +117,8 @@ struct AuditPage {
     verification: Option<Verification>,
     /// Links to the log filtered by an event's actor or object (this page's own filters).
     audit_links: bool,
+    /// Links to the person an event concerns.
+    person_links: bool,
 }
 
 async fn render(
@@ -221,6 +223,7 @@ async fn render(
         alert: refusal.alert,
         verification,
         audit_links: true,
+        person_links: true,
     };
     (status, page).into_response()
 }
