@@ -110,6 +110,7 @@ test("files are uploaded within the organization's limit, downloaded and removed
     await admin.locator("#f-file").setInputFiles({ name: "big.pdf", mimeType: "application/pdf", buffer: big });
     await admin.getByRole("button", { name: "Upload", exact: true }).click();
     assert.match(await admin.getByRole("alert").innerText(), /larger than the 4 KB your organization allows per file; nothing was stored/);
+    assert.equal(await admin.getByLabel("Title").inputValue(), "Too big", "what was typed stays");
     assert.equal((await api("GET", `/users/${person.id}/files`)).json.total, 1);
     await shot(admin, "files-too-large");
   } finally {

@@ -205,17 +205,12 @@ pub(crate) async fn upload(
             return render(&state, console, &user, "", refused).await;
         }
     };
+    let mut meta = UploadMeta::default();
     let outcome = async {
-        let received = upload::receive(&state, request, limit, FILE_FORM)
-            .await
-            .map_err(|problem| (UploadMeta::default(), problem))?;
-        let meta = received.meta.clone();
-        let Some(staged) = received.staged else {
-            return Err((
-                meta,
-                Problem::invalid_field("file", "choose a file to upload"),
-            ));
-        };
+        let received = upload::receive_into(&state, request, limit, FILE_FORM, &mut meta).await?;
+        let staged = received
+            .staged
+            .ok_or_else(|| Problem::invalid_field("file", "choose a file to upload"))?;
         files::upload(
             &state.store,
             &state.blobs,
@@ -225,7 +220,7 @@ pub(crate) async fn upload(
             staged,
         )
         .await
-        .map_err(|e| (meta, Problem::from(e)))
+        .map_err(Problem::from)
     };
     match outcome.await {
         Ok(file) => redirect_with(
@@ -233,7 +228,7 @@ pub(crate) async fn upload(
             "success",
             &format!("{} was uploaded.", file.title),
         ),
-        Err((meta, problem)) => {
+        Err(problem) => {
             let mut refusal = Refusal::of_problem(&problem, &|f| f.to_owned());
             if problem.status == 413 {
                 refusal.message = Some(format!(

@@ -603,6 +603,7 @@ async fn files_are_uploaded_within_the_organizations_limit_and_removed(backend: 
     .await;
     assert_eq!(status, 413, "{html}");
     assert!(html.contains("The file is larger than the 4 KB your organization allows per file; nothing was stored."), "{html}");
+    assert!(html.contains("value=\"Too big\""), "what was typed stays");
     assert_eq!(total(&s, &api).await, 1);
     // A file that claims a type it does not have is named on the file field.
     let (status, _, html) = upload(
