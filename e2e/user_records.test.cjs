@@ -45,7 +45,7 @@ test("an administrator records a promotion and a commendation, told what is wron
   assert.match(await admin.locator(".toast").innerText(), /now their current rank and unit/);
   const row = admin.locator("table.record-table tbody tr").first();
   assert.match(await row.innerText(), new RegExp(`Rank: ${rankName}`));
-  assert.match(await row.innerText(), /Current rank and unit/);
+  assert.match(await row.innerText(), /Applied/);
   assert.notEqual((await api("GET", `/users/${person.id}`)).json.rank_id, null);
   await shot(admin, "records-promotions");
   await admin.locator("nav.subtabs").getByRole("link", { name: "Service history" }).click();

@@ -494,7 +494,7 @@ async fn a_promotion_applied_in_the_console_becomes_the_current_rank(backend: Ba
         sergeant.as_str()
     );
     let (_, _, html) = get(&s, &sgt, &page).await;
-    assert!(html.contains("Current rank and unit"));
+    assert!(html.contains("title=\"Applied to their rank and unit\">Applied</span>"));
     assert!(html.contains("<span class=\"muted\">Rank:</span> Sergeant"));
     // Service history: the sergeant holds no privilege on it, the administrator does.
     let (status, _, _) = get(
