@@ -22,6 +22,7 @@ on_both_backends!(
     files_are_uploaded_within_the_organizations_limit_and_removed,
     the_photo_is_shown_in_the_header_and_changed_on_details,
     the_audit_tab_shows_a_persons_events_with_field_diffs,
+    the_status_privilege_offers_deactivate_and_reactivate_on_details,
 );
 
 const PDF: &[u8] =
@@ -793,4 +794,54 @@ async fn the_audit_tab_shows_a_persons_events_with_field_diffs(backend: Backend)
         let (status, _, _) = get(&s, &client, &audit).await;
         assert_eq!(status, 403, "{login}");
     }
+}
+
+async fn the_status_privilege_offers_deactivate_and_reactivate_on_details(backend: Backend) {
+    let s = station(backend).await;
+    let details = format!("/console/users/{}", s.officer);
+    let status_of = |user: String| {
+        let admin = s.admin.clone();
+        async move {
+            admin.get(&format!("/users/{user}")).await.expect(200)["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // The sergeant holds `status` edit on direct reports but not users.lifecycle.
+    let (sgt, token) = session(&s, "sgt").await;
+    let (_, _, html) = get(&s, &sgt, &details).await;
+    assert!(html.contains("<input type=\"hidden\" name=\"action\" value=\"deactivate\">"));
+    assert!(html.contains("status privilege switches this person"));
+    let (status, location, _) = post(
+        &s,
+        &sgt,
+        &format!("{details}/lifecycle"),
+        &[
+            ("csrf", &token),
+            ("action", "deactivate"),
+            ("back", &details),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, details.as_str()));
+    assert_eq!(status_of(s.officer.clone()).await, "inactive");
+    let (_, _, html) = get(&s, &sgt, &details).await;
+    assert!(html.contains("value=\"reactivate\""));
+    post(
+        &s,
+        &sgt,
+        &format!("{details}/lifecycle"),
+        &[
+            ("csrf", &token),
+            ("action", "reactivate"),
+            ("back", &details),
+        ],
+    )
+    .await;
+    assert_eq!(status_of(s.officer.clone()).await, "active");
+    // A peer holds no status privilege: no button.
+    let (peer, _) = session(&s, "officer2").await;
+    let (_, _, html) = get(&s, &peer, &details).await;
+    assert!(!html.contains("value=\"deactivate\""));
 }
