@@ -564,22 +564,30 @@ pub async fn list_for_user(
     query: &AuditQuery,
     page: &PageRequest,
 ) -> Result<Page<AuditEvent>> {
-    if !authz::can_org_wide(ctx, Capability::AuditView) {
-        authz::require_visible(ctx, user)?;
-        if !authz::can(
-            ctx,
-            Capability::AuditView,
-            muster_access::Target::User(user),
-        ) {
-            authz::require_section(ctx, user, Section::AuditLog, Access::View)?;
-        }
-    }
+    may_list_for_user(ctx, user)?;
     let (mut filter, before) = parse_with_cursor(query, page)?;
     if !store_users::user_exists(store, ctx.org, user).await? {
         return Err(ServiceError::NotFound("user"));
     }
     filter.target = Some(user.as_uuid());
     list_filtered(store, ctx, &filter, before, page).await
+}
+
+/// May the caller read the events about `user` ([`list_for_user`])? `audit.view` over the
+/// whole organization, `audit.view` over the user, or `view` on their `audit_log` section.
+pub fn may_list_for_user(ctx: &Ctx, user: UserId) -> Result<()> {
+    if authz::can_org_wide(ctx, Capability::AuditView) {
+        return Ok(());
+    }
+    authz::require_visible(ctx, user)?;
+    if authz::can(
+        ctx,
+        Capability::AuditView,
+        muster_access::Target::User(user),
+    ) {
+        return Ok(());
+    }
+    authz::require_section(ctx, user, Section::AuditLog, Access::View)
 }
 
 /// Most actors [`actors`] lists.

@@ -80,6 +80,11 @@ async fn allowed(store: &Store, ctx: &Ctx, user: UserId, usage: Use) -> Result<u
     }
 }
 
+/// Whether the caller may list and download `user`'s files (for the console's tab).
+pub async fn can_read(store: &Store, ctx: &Ctx, user: UserId) -> Result<bool> {
+    Ok(allowed(store, ctx, user, Use::Read).await.is_ok())
+}
+
 /// Whether the caller may upload, replace and delete `user`'s files (for the console).
 pub async fn can_change(store: &Store, ctx: &Ctx, user: UserId) -> Result<bool> {
     Ok(allowed(store, ctx, user, Use::Change).await.is_ok())

@@ -1279,6 +1279,15 @@ pub async fn transition(
     Ok(updated)
 }
 
+/// Whether the caller switches `id` between active and inactive by the `status` privilege
+/// of the command hierarchy (without `users.lifecycle`; see [`prepare_transition`]).
+#[must_use]
+pub fn holds_status_privilege(ctx: &Ctx, id: UserId) -> bool {
+    authz::token_carries(ctx, Capability::UsersLifecycle)
+        && authz::can_see(ctx, id)
+        && authz::can_section(ctx, id, Section::Status, Access::Edit)
+}
+
 /// Checks a lifecycle step's input and that the caller may take it; returns a ban's
 /// reason.
 pub(crate) fn prepare_transition(
@@ -1291,9 +1300,7 @@ pub(crate) fn prepare_transition(
     // inactive (DESIGN.md §2.2); every other step, and reactivating someone banned,
     // retired or separated, needs `users.lifecycle`.
     let by_status_privilege = matches!(step, Transition::Deactivate | Transition::Reactivate)
-        && authz::token_carries(ctx, Capability::UsersLifecycle)
-        && authz::can_see(ctx, id)
-        && authz::can_section(ctx, id, Section::Status, Access::Edit);
+        && holds_status_privilege(ctx, id);
     if !by_status_privilege {
         authz::require_on_user(ctx, Capability::UsersLifecycle, id)?;
     }

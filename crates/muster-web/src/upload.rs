@@ -52,6 +52,19 @@ pub(crate) async fn receive(
     limit: u64,
     accept: Accept,
 ) -> Result<Received, Problem> {
+    let mut meta = UploadMeta::default();
+    receive_into(state, request, limit, accept, &mut meta).await
+}
+
+/// [`receive`], filling in `meta` as the text fields arrive, so that a refused upload
+/// still has what was typed beside the file (the console shows it again).
+pub(crate) async fn receive_into(
+    state: &AppState,
+    request: Request,
+    limit: u64,
+    accept: Accept,
+    meta: &mut UploadMeta,
+) -> Result<Received, Problem> {
     let length = request
         .headers()
         .get(CONTENT_LENGTH)
@@ -75,7 +88,11 @@ pub(crate) async fn receive(
         let multipart = Multipart::from_request(request, state)
             .await
             .map_err(|e| Problem::bad_request(e.body_text()))?;
-        return form(&state.blobs, multipart, limit, accept.file_field).await;
+        let staged = form(&state.blobs, multipart, limit, accept.file_field, meta).await?;
+        return Ok(Received {
+            meta: meta.clone(),
+            staged,
+        });
     }
     if accept.bare_images && content_type.starts_with("image/") {
         let mut staging = state.blobs.stage(limit).await.map_err(Problem::from)?;
@@ -135,13 +152,14 @@ fn malformed(error: &axum::extract::multipart::MultipartError) -> Problem {
     Problem::bad_request(format!("the form cannot be read: {}", error.body_text()))
 }
 
+/// Reads a multipart form into `meta` and the staged content, if a file came.
 async fn form(
     blobs: &Blobs,
     mut multipart: Multipart,
     limit: u64,
     file_field: &str,
-) -> Result<Received, Problem> {
-    let mut meta = UploadMeta::default();
+    meta: &mut UploadMeta,
+) -> Result<Option<Staged>, Problem> {
     let mut staged = None;
     let mut parts = 0;
     while let Some(mut field) = multipart.next_field().await.map_err(|e| malformed(&e))? {
@@ -207,5 +225,5 @@ async fn form(
         }
         *slot = Some(value);
     }
-    Ok(Received { meta, staged })
+    Ok(staged)
 }

@@ -309,8 +309,13 @@ impl Refusal {
                 code: 200,
             };
         }
-        let problem = Problem::from(error);
-        let fields = FieldErrors::from_problem(&problem, rename);
+        Self::of_problem(&Problem::from(error), rename)
+    }
+
+    /// The refusal of a problem the web layer answered itself (an upload too large or
+    /// malformed) or a service's, as the API would send it.
+    pub(crate) fn of_problem(problem: &Problem, rename: &dyn Fn(&str) -> String) -> Self {
+        let fields = FieldErrors::from_problem(problem, rename);
         let message = if fields.is_empty() || problem.status != 422 {
             Some(capitalize(&problem.detail))
         } else {

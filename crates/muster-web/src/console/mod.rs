@@ -12,6 +12,7 @@
 
 mod account;
 mod assets;
+mod audit_events;
 mod auth;
 mod forms;
 mod organization;
@@ -19,13 +20,17 @@ mod page;
 mod security;
 mod user_access;
 mod user_admin;
+mod user_audit;
+mod user_files;
 mod user_more;
 mod user_new;
 mod user_page;
 mod user_placements;
+mod user_records;
 mod users;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 
@@ -86,6 +91,35 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
             get(user_more::specialties).post(user_more::save_specialties),
         )
         .route("/console/users/{id}/activity", get(user_more::activity))
+        .route("/console/users/{id}/promotions", get(user_records::career))
+        .route(
+            "/console/users/{id}/records",
+            get(user_records::records_tab),
+        )
+        .route(
+            "/console/users/{id}/records/{section}",
+            get(user_records::section).post(user_records::save),
+        )
+        .route(
+            "/console/users/{id}/files",
+            get(user_files::page).post(user_files::upload).layer(
+                // Uploads are limited by the organization's settings while they stream.
+                DefaultBodyLimit::disable(),
+            ),
+        )
+        .route(
+            "/console/users/{id}/files/{file}/delete",
+            post(user_files::delete),
+        )
+        .route(
+            "/console/users/{id}/photo",
+            post(user_files::upload_photo).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/console/users/{id}/photo/remove",
+            post(user_files::remove_photo),
+        )
+        .route("/console/users/{id}/audit", get(user_audit::page))
         .route("/console/static/{file}", get(assets::serve))
         .merge(organization::routes())
         .route("/console/{*rest}", get(page::not_found))

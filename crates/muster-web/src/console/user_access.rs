@@ -131,7 +131,7 @@ pub(crate) async fn permissions(
     ];
     let sections = section_rows(&effective, &scopes);
     PermissionsPage {
-        frame: UserFrame::new(ctx, &user, "permissions"),
+        frame: UserFrame::load(&state, ctx, &user, "permissions").await,
         capabilities,
         modules,
         module_width: module_width.saturating_sub(1),
@@ -305,7 +305,7 @@ pub(crate) async fn access(
         })
         .collect();
     AccessPage {
-        frame: UserFrame::new(ctx, &user, "access"),
+        frame: UserFrame::load(&state, ctx, &user, "access").await,
         sections,
         administrators,
         chrome: console.chrome.page("users", "Access"),

@@ -73,7 +73,7 @@ async fn render(
         .map(|s| s.get("separation_status_id").to_owned())
         .unwrap_or_default();
     let action = format!("/console/users/{}/lifecycle", user.id);
-    let frame = UserFrame::new(ctx, user, "admin");
+    let frame = UserFrame::load(state, ctx, user, "admin").await;
     let frame = match submitted {
         Some(form) => frame.confirming(&refusal, &action, form),
         None => frame,
@@ -277,8 +277,9 @@ pub(crate) async fn reset_password(
             let refusal = Refusal::of(error, &form_field);
             if refusal.confirm {
                 let action = format!("/console/users/{}/reset-password", user.id);
-                let frame =
-                    UserFrame::new(&console.ctx, &user, "").confirming(&refusal, &action, &form);
+                let frame = UserFrame::load(&state, &console.ctx, &user, "")
+                    .await
+                    .confirming(&refusal, &action, &form);
                 return confirm_only(console.chrome, frame);
             }
             let text = refusal.fields.iter().next().map_or_else(

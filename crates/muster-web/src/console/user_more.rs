@@ -183,7 +183,7 @@ async fn contacts_page(
         })
         .collect();
     let action = format!("/console/users/{}/contacts", user.id);
-    let frame = UserFrame::new(ctx, user, "contacts");
+    let frame = UserFrame::load(state, ctx, user, "contacts").await;
     let frame = match submitted {
         Some(form) => frame.confirming(&refusal, &action, form),
         None => frame,
@@ -327,7 +327,7 @@ async fn specialties_page(
         || user.specialties.iter().map(ToString::to_string).collect(),
         |form| form.all("specialties"),
     );
-    let frame = UserFrame::new(ctx, user, "specialties");
+    let frame = UserFrame::load(state, ctx, user, "specialties").await;
     let frame = match submitted {
         Some(form) => frame.confirming(
             &refusal,
@@ -397,7 +397,7 @@ pub(crate) async fn save_specialties(
 /// `?cursor=` of the login activity.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct CursorQuery {
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -433,7 +433,7 @@ pub(crate) async fn activity(
         format!("/console/users/{}/activity?cursor={c}", user.id)
     });
     ActivityPage {
-        frame: UserFrame::new(ctx, &user, "activity"),
+        frame: UserFrame::load(&state, ctx, &user, "activity").await,
         attempts: page.items,
         total: page.total,
         next,

@@ -20,12 +20,13 @@ use muster_domain::hierarchy::{Access, Section};
 use muster_domain::people::{Barcode, NewBarcode};
 use muster_domain::user::{LoginKind, User, UserStatus};
 use muster_service::paging::PageRequest;
-use muster_service::{Ctx, ServiceError, authz, outbox, people, users};
+use muster_service::{Ctx, ServiceError, audit, authz, files, outbox, people, photos, users};
 
 use super::account::AccountForm;
 use super::forms::{Choice, Lookups, Refusal, Submitted, form_field};
 use super::page::{Chrome, Console, FieldErrors, display_name, redirect_with, service_page};
 use super::user_new::one_line;
+use super::user_records::RecordTab;
 use crate::AppState;
 
 /// One tab of the user page.
@@ -76,15 +77,23 @@ pub(crate) struct UserFrame {
     pub(crate) confirm: Option<ConfirmDialog>,
     /// Whether this is the caller's own page.
     pub(crate) own: bool,
+    /// Whether the person has a photo the caller may see (the avatar shows it).
+    pub(crate) photo: bool,
 }
 
 impl UserFrame {
-    /// The frame of `user`, on tab `current`.
-    pub(crate) fn new(ctx: &Ctx, user: &User, current: &str) -> Self {
+    /// The frame of `user`, on tab `current`: the tabs offered are those whose services
+    /// would answer the caller (records sections they may view, the files module as the
+    /// organization set it up, the person's audit trail).
+    pub(crate) async fn load(state: &AppState, ctx: &Ctx, user: &User, current: &str) -> Self {
         let id = user.id;
         let can = |c| authz::can_on_user(ctx, c, id);
         let own = authz::is_self(ctx, id);
         let view = can(Capability::UsersView);
+        let files = files::can_read(&state.store, ctx, id)
+            .await
+            .unwrap_or(false);
+        let photo = photos::get(&state.store, ctx, id).await.is_ok();
         let mut tabs = vec![("", "Details")];
         if own || can(Capability::UsersEdit) {
             tabs.push(("account", "Edit account"));
@@ -103,8 +112,19 @@ impl UserFrame {
             tabs.push(("contacts", "Emergency contacts"));
             tabs.push(("specialties", "Specialties"));
         }
+        for group in RecordTab::ALL {
+            if group.first_viewable(ctx, id).is_some() {
+                tabs.push((group.key(), group.label()));
+            }
+        }
+        if files {
+            tabs.push(("files", "Files"));
+        }
         if own || view {
             tabs.push(("activity", "Login activity"));
+        }
+        if audit::may_list_for_user(ctx, id).is_ok() {
+            tabs.push(("audit", "Audit"));
         }
         let base = format!("/console/users/{id}");
         let tabs = tabs
@@ -144,6 +164,7 @@ impl UserFrame {
             tabs,
             confirm: None,
             own,
+            photo,
         }
     }
 
@@ -240,6 +261,15 @@ struct DetailsPage {
     can_lifecycle: bool,
     banned: bool,
     resettable: bool,
+    /// Whether the photo card is shown (the caller may see the person's photo).
+    photo_card: bool,
+    /// Whether the caller may upload, replace or remove the photo.
+    can_change_photo: bool,
+    /// The status privilege's switch offered to a caller without `users.lifecycle`:
+    /// `deactivate`, `reactivate` or nothing.
+    status_switch: &'static str,
+    /// The user's version (sent back as `If-Match`).
+    version: i64,
 }
 
 /// `GET /console/users/{id}`: the Details tab.
@@ -253,8 +283,23 @@ pub(crate) async fn details(
     };
     let ctx = &console.ctx;
     let can = |c| authz::can_on_user(ctx, c, user.id);
+    let can_change_photo = photos::may_change(&state.store, ctx, user.id).await.is_ok();
+    let status_switch =
+        if can(Capability::UsersLifecycle) || !users::holds_status_privilege(ctx, user.id) {
+            ""
+        } else {
+            match user.status {
+                UserStatus::Active => "deactivate",
+                UserStatus::Inactive => "reactivate",
+                _ => "",
+            }
+        };
     let page = DetailsPage {
-        frame: UserFrame::new(ctx, &user, ""),
+        frame: UserFrame::load(&state, ctx, &user, "").await,
+        photo_card: photos::may_view(ctx, user.id).is_ok(),
+        can_change_photo,
+        status_switch,
+        version: user.version,
         sections: detail_sections(&user, &lookups),
         can_reset: can(Capability::UsersResetPassword),
         can_unban: can(Capability::UsersLifecycle),
@@ -525,8 +570,10 @@ async fn account_page(
     let carriers = outbox::carriers(&state.store).await.unwrap_or_default();
     let action = format!("/console/users/{}/account", user.id);
     let frame = match submitted {
-        Some(s) => UserFrame::new(ctx, user, "account").confirming(&refusal, &action, s),
-        None => UserFrame::new(ctx, user, "account"),
+        Some(s) => UserFrame::load(state, ctx, user, "account")
+            .await
+            .confirming(&refusal, &action, s),
+        None => UserFrame::load(state, ctx, user, "account").await,
     };
     let status = refusal.status();
     let page = AccountPage {

@@ -104,7 +104,7 @@ async fn render(
         })
         .collect();
     let read_only_count = rows.iter().filter(|r| !r.editable).count();
-    let frame = UserFrame::new(ctx, user, "placements");
+    let frame = UserFrame::load(state, ctx, user, "placements").await;
     let frame = match submitted {
         Some((action, form)) => frame.confirming(&refusal, action, form),
         None => frame,

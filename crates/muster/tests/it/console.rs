@@ -84,6 +84,14 @@ impl Pending {
         }
     }
 
+    /// Sends `body` as it is, with `content_type` (an upload's multipart body).
+    pub(crate) fn body(self, content_type: &str, body: Vec<u8>) -> Self {
+        Self {
+            request: self.request.header("Content-Type", content_type).body(body),
+            browser: self.browser,
+        }
+    }
+
     pub(crate) async fn send(self) -> reqwest::Result<reqwest::Response> {
         let reply = self.request.send().await?;
         let mut jar = self.browser.jar.lock().unwrap();

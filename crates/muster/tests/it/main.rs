@@ -18,6 +18,7 @@ mod api_users;
 mod cli;
 mod console;
 mod console_org;
+mod console_records;
 mod console_users;
 mod demo;
 mod personnel;

@@ -10,21 +10,19 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use muster_service::audit::{self, ActorName, AuditEvent, AuditQuery, Verification};
+use muster_service::audit::{self, ActorName, AuditQuery, Verification};
 use muster_service::paging::PageRequest;
 use muster_service::{hierarchy, nodes, roles};
 use serde::Deserialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Refusal, collect_all};
 use crate::AppState;
-use crate::console::page::{Chrome, Console, FieldErrors, capitalize, service_page};
+use crate::console::audit_events::{EventView, view};
+use crate::console::page::{Chrome, Console, FieldErrors, service_page};
 
 /// Events per page.
 const PAGE_SIZE: u32 = 25;
-/// Longest value shown in full in a diff.
-const VALUE_MAX: usize = 400;
 
 /// The viewer's query string; everything optional.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -96,40 +94,6 @@ fn instant(raw: &str) -> Option<String> {
     })
 }
 
-/// A field name as people read it: `files_module.enabled` → "Files module › enabled".
-fn field_label(field: &str) -> String {
-    capitalize(&field.replace('_', " ").replace('.', " \u{203a} "))
-}
-
-/// One changed field of an event.
-struct DiffRow {
-    field: String,
-    before: Option<String>,
-    after: Option<String>,
-}
-
-/// One event as shown.
-struct EventView {
-    seq: i64,
-    at: String,
-    actor: String,
-    actor_id: String,
-    via_token: bool,
-    action: String,
-    refused: bool,
-    target_kind: String,
-    target_label: String,
-    target_id: String,
-    /// The person the event concerns (the target or its subject), for a link to them.
-    person_id: String,
-    subject: String,
-    /// `created` (every field new), `deleted` (every field gone) or `changed`.
-    mode: &'static str,
-    diff: Vec<DiffRow>,
-    request_id: String,
-    ip: String,
-}
-
 /// A choice of the actor filter.
 struct ActorChoice {
     value: String,
@@ -151,132 +115,10 @@ struct AuditPage {
     errors: FieldErrors,
     alert: Option<String>,
     verification: Option<Verification>,
-}
-
-/// A JSON value as people read it; `None` for `null` (nothing).
-fn readable(value: &Value) -> Option<String> {
-    let text = match value {
-        Value::Null => return None,
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "yes".to_owned(),
-        Value::Bool(false) => "no".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Array(items) if items.is_empty() => "(none)".to_owned(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(readable)
-            .collect::<Vec<_>>()
-            .join(", "),
-        // An object with a name reads as its name ({key, name} items); others as their
-        // values (a privilege: "direct · edit · discipline").
-        Value::Object(fields) => fields.get("name").and_then(readable).unwrap_or_else(|| {
-            fields
-                .values()
-                .filter_map(readable)
-                .collect::<Vec<_>>()
-                .join(" \u{b7} ")
-        }),
-    };
-    Some(if text.chars().count() > VALUE_MAX {
-        let mut short: String = text.chars().take(VALUE_MAX).collect();
-        short.push('\u{2026}');
-        short
-    } else {
-        text
-    })
-}
-
-/// A name for the object an event is about, from its own fields when they carry one.
-fn object_label(changes: &Value) -> Option<String> {
-    let field = |name: &str| {
-        changes.get(name).and_then(|c| {
-            c.get("after")
-                .filter(|v| !v.is_null())
-                .or_else(|| c.get("before"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-    };
-    field("name")
-        .or_else(|| match (field("first_name"), field("last_name")) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            _ => None,
-        })
-        .or_else(|| field("login"))
-}
-
-fn short_id(id: Uuid) -> String {
-    id.to_string().chars().take(8).collect()
-}
-
-fn view(event: AuditEvent, names: &HashMap<Uuid, String>) -> EventView {
-    let name_of = |id: Uuid| names.get(&id).cloned().unwrap_or_else(|| short_id(id));
-    let actor = match event.actor.user_id {
-        Some(id) => name_of(id),
-        None => "Muster".to_owned(),
-    };
-    let diff = event
-        .changes
-        .as_object()
-        .map(|fields| {
-            fields
-                .iter()
-                .map(|(field, change)| DiffRow {
-                    field: field_label(field),
-                    before: change.get("before").and_then(readable),
-                    after: change.get("after").and_then(readable),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let diff: Vec<DiffRow> = diff;
-    let mode = if !diff.is_empty() && diff.iter().all(|d| d.before.is_none()) {
-        "created"
-    } else if !diff.is_empty() && diff.iter().all(|d| d.after.is_none()) {
-        "deleted"
-    } else {
-        "changed"
-    };
-    // Settings are the organization's own: their id says nothing more.
-    let target_label = object_label(&event.changes)
-        .or_else(|| {
-            (event.target.kind != "settings")
-                .then_some(event.target.id)
-                .flatten()
-                .map(name_of)
-        })
-        .unwrap_or_default();
-    let subject = event
-        .subject_id
-        .filter(|s| Some(*s) != event.target.id)
-        .map(name_of)
-        .unwrap_or_default();
-    EventView {
-        seq: event.seq,
-        at: event.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        actor_id: event
-            .actor
-            .user_id
-            .map(|u| u.to_string())
-            .unwrap_or_default(),
-        actor,
-        via_token: event.actor.token_id.is_some(),
-        refused: event.action == "access.refused",
-        action: event.action,
-        target_kind: event.target.kind.replace('_', " "),
-        target_label,
-        target_id: event.target.id.map(|t| t.to_string()).unwrap_or_default(),
-        person_id: event
-            .subject_id
-            .or(event.target.id.filter(|_| event.target.kind == "user"))
-            .map(|u| u.to_string())
-            .unwrap_or_default(),
-        subject,
-        mode,
-        diff,
-        request_id: event.request_id.unwrap_or_default(),
-        ip: event.ip.unwrap_or_default(),
-    }
+    /// Links to the log filtered by an event's actor or object (this page's own filters).
+    audit_links: bool,
+    /// Links to the person an event concerns.
+    person_links: bool,
 }
 
 async fn render(
@@ -380,6 +222,8 @@ async fn render(
         errors: refusal.errors,
         alert: refusal.alert,
         verification,
+        audit_links: true,
+        person_links: true,
     };
     (status, page).into_response()
 }
