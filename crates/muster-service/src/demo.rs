@@ -7,6 +7,7 @@
 
 mod apps;
 mod data;
+mod files;
 mod names;
 mod roster;
 mod write;
@@ -164,6 +165,7 @@ async fn create(store: &Store) -> Result<i64> {
     .await?;
     tx.commit().await?;
     apps::add(store, skeleton.org).await?;
+    files::add(store, skeleton.org).await?;
     tracing::info!(org_id = %skeleton.org, slug = %skeleton.slug, users, "demo organization seeded");
     Ok(users)
 }

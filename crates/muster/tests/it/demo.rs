@@ -29,6 +29,25 @@ async fn serve_demo_seeds_an_empty_database_once(backend: Backend) {
         29,
         "root, 2 regions, 6 divisions, 20 locations"
     );
+    // The officer's personnel file has records to show, the promotion applied.
+    let found = api.get("/users?q=holloway").await;
+    let officer = found.expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let promotions = api
+        .get(&format!("/users/{officer}/records/promotions"))
+        .await;
+    let promotions = promotions.expect(200);
+    assert_eq!(promotions["total"], 1, "{promotions}");
+    assert!(promotions["items"][0]["applied_at"].is_string());
+    let commendations = api
+        .get(&format!("/users/{officer}/records/commendations"))
+        .await;
+    assert_eq!(
+        commendations.expect(200)["items"][0]["title"],
+        "Lifesaving Award"
+    );
     assert!(app.stop().await.success());
 
     app.start(&["--demo"]).await;
