@@ -7,6 +7,7 @@
 
 mod apps;
 mod data;
+mod generated;
 mod names;
 mod roster;
 mod write;
@@ -22,6 +23,7 @@ use crate::audit::{self, Changes, Target};
 use crate::{Ctx, Result, ServiceError, organizations, passwords, tokens};
 
 use data::{ORG_NAME, ORG_SLUG};
+pub use generated::{GenerateRequest, Generated, USERS_PER_TRANSACTION, generate};
 use roster::{ADMIN, DIVISION_ADMIN, OFFICER, Person, REGION_ADMIN};
 
 /// One ready-to-use demo account.

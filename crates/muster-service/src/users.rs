@@ -1676,8 +1676,10 @@ pub(crate) async fn list_within<T>(
         page.fetch_limit(),
     )
     .await?;
-    let total = store_users::count(store, ctx.org, &filter, scope).await?;
-    Ok(page.page(rows, total, |r| cursor_of(&filter, r), item))
+    let total = store_users::count(store, ctx.org, &filter, scope, page.exact_total).await?;
+    let mut page = page.page(rows, total.count, |r| cursor_of(&filter, r), item);
+    page.total_is_estimate = total.estimated;
+    Ok(page)
 }
 
 // ---------------------------------------------------------------------------------------

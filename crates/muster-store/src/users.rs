@@ -16,7 +16,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::on_conn;
-use crate::{DbTime, Result, Store, Tx};
+use crate::{Backend, DbTime, Result, Store, Tx};
 
 /// Binds `$1`–`$37`: id, org and every profile column of a `User`, in the order of
 /// [`insert`] and [`update`].
@@ -316,7 +316,7 @@ pub async fn live_reference_items(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(org);
+    let mut sql = Sql::new(org, tx.backend());
     sql.push("SELECT id FROM reference_items WHERE org_id = $1 AND deleted_at IS NULL AND list = ");
     sql.arg(Arg::Text(list.to_owned()));
     sql.push(" AND id IN (");
@@ -563,7 +563,7 @@ pub async fn list(
     after: Option<&After>,
     limit: i64,
 ) -> Result<Vec<UserListRow>> {
-    let mut sql = Sql::new(org);
+    let mut sql = Sql::new(org, store.backend());
     subtrees(&mut sql, filter, scope);
     sql.push(LIST_COLUMNS);
     let keys = text_keys(filter.sort);
@@ -620,16 +620,84 @@ pub async fn list(
     )
 }
 
-/// How many of `org`'s users match `filter` within `scope`.
+/// How many users a filter matches: exact up to a bound, an estimate above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    /// The number of users.
+    pub count: i64,
+    /// Whether `count` is an estimate (the exact count is above the bound).
+    pub estimated: bool,
+}
+
+/// How many matches the estimate above the bound extrapolates from.
+const ESTIMATE_SAMPLE: i64 = 1000;
+
+/// How many of `org`'s users match `filter` within `scope`: counted exactly up to
+/// `bound`, so that the count stops early on a large list. Above it, the count is
+/// estimated from the first matches in creation order: if the first 1,000 matches were
+/// created in the first tenth of the organization's history, about 10,000 match. The
+/// estimate assumes matches are spread evenly over time; it is labelled as one.
 pub async fn count(
     store: &Store,
     org: OrgId,
     filter: &UserFilter,
     scope: Option<&Scope>,
-) -> Result<i64> {
-    let mut sql = Sql::new(org);
+    bound: i64,
+) -> Result<Total> {
+    let exact = count_up_to(store, org, filter, scope, bound + 1).await?.0;
+    if exact <= bound {
+        return Ok(Total {
+            count: exact,
+            estimated: false,
+        });
+    }
+    let sample = ESTIMATE_SAMPLE.min(bound + 1);
+    let (found, reached) = count_up_to(store, org, filter, scope, sample).await?;
+    let (first, last): (Option<DbTime>, Option<DbTime>) = on_conn!(store store, c => sqlx::query_as(
+        "SELECT (SELECT MIN(created_at) FROM users WHERE org_id = $1),
+                (SELECT MAX(created_at) FROM users WHERE org_id = $1)",
+    )
+    .bind(org.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    let estimate = match (first, last, reached) {
+        (Some(first), Some(last), Some(reached)) => {
+            let span = (last.get() - first.get()).num_milliseconds();
+            let covered = (reached.get() - first.get()).num_milliseconds().max(1);
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+            // Counts and spans far below 2^52; the result is rounded anyway.
+            let scaled = (found as f64 * span as f64 / covered as f64) as i64;
+            round_estimate(scaled)
+        }
+        _ => exact,
+    };
+    Ok(Total {
+        count: estimate.max(bound + 1),
+        estimated: true,
+    })
+}
+
+/// Rounds an estimate to two significant digits (48,213 becomes 48,000).
+fn round_estimate(n: i64) -> i64 {
+    let mut unit = 1;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
+}
+
+/// Counts the matches up to `limit`, in creation order, with the creation time of the
+/// last one counted.
+async fn count_up_to(
+    store: &Store,
+    org: OrgId,
+    filter: &UserFilter,
+    scope: Option<&Scope>,
+    limit: i64,
+) -> Result<(i64, Option<DbTime>)> {
+    let mut sql = Sql::new(org, store.backend());
     subtrees(&mut sql, filter, scope);
-    sql.push("SELECT COUNT(*)");
+    sql.push("SELECT COUNT(*), MAX(t) FROM (SELECT u.created_at AS t");
     if filter.q.is_some() {
         sql.push(DEFAULT_PLACEMENT_JOINS);
     } else {
@@ -637,8 +705,11 @@ pub async fn count(
     }
     filters(&mut sql, filter);
     scope_filter(&mut sql, scope);
+    sql.push(" ORDER BY u.created_at, u.id LIMIT ");
+    sql.arg(Arg::Int(limit));
+    sql.push(") matches");
     Ok(
-        on_conn!(store store, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+        on_conn!(store store, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
         .fetch_one(c)
         .await)?,
     )
@@ -692,15 +763,10 @@ fn scope_filter(sql: &mut Sql, scope: Option<&Scope>) {
     sql.push(" AND (u.id = ");
     sql.arg(Arg::Uuid(scope.own));
     if scope.within.is_some() {
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM placements rp JOIN reach ON reach.id = rp.node_id
-                         WHERE rp.user_id = u.id)",
-        );
+        sql.push(" OR u.id IN (SELECT rp.user_id FROM placements rp JOIN reach ON reach.id = rp.node_id)");
     }
     if !scope.nodes.is_empty() {
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM placements np WHERE np.user_id = u.id AND np.node_id IN (",
-        );
+        sql.push(" OR u.id IN (SELECT np.user_id FROM placements np WHERE np.node_id IN (");
         for (i, node) in scope.nodes.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -743,31 +809,81 @@ fn filters(sql: &mut Sql, filter: &UserFilter) {
         sql.arg(Arg::Text(kind.as_str().to_owned()));
     }
     if filter.node_id.is_some() {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM placements p JOIN sub ON sub.id = p.node_id
-                          WHERE p.user_id = u.id)",
-        );
+        sql.push(" AND u.id IN (SELECT p.user_id FROM placements p JOIN sub ON sub.id = p.node_id)");
     }
     if let Some(q) = &filter.q {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        search(sql, q);
+    }
+}
+
+/// Search texts shorter than this match by prefix: a trigram index needs three characters.
+pub const SUBSTRING_MIN: usize = 3;
+
+/// The search condition. Three characters or more: a case-insensitive substring of
+/// "first last", the display name, the login, the email or the employee number, found
+/// through the trigram index (SQLite FTS5 `users_search`, PostgreSQL pg_trgm on
+/// `search_text`), or of the default placement's node or role name. Shorter: a prefix of
+/// one of these, compared on the indexed lower-case columns.
+fn search(sql: &mut Sql, q: &str) {
+    let lower = q.to_lowercase();
+    let escaped = lower
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    if lower.chars().count() >= SUBSTRING_MIN {
         let p = sql.arg_name(Arg::Text(format!("%{escaped}%")));
-        write!(
-            sql.text,
-            " AND (lower(u.first_name) LIKE {p} ESCAPE '\\'
-               OR lower(u.last_name) LIKE {p} ESCAPE '\\'
-               OR lower(u.first_name || ' ' || u.last_name) LIKE {p} ESCAPE '\\'
-               OR lower(u.display_name) LIKE {p} ESCAPE '\\'
-               OR u.login_normalized LIKE {p} ESCAPE '\\'
-               OR lower(u.email) LIKE {p} ESCAPE '\\'
-               OR lower(u.employee_number) LIKE {p} ESCAPE '\\'
-               OR lower(dn.name) LIKE {p} ESCAPE '\\'
-               OR lower(dr.name) LIKE {p} ESCAPE '\\')"
-        )
+        let names = format!(
+            "SELECT sp.user_id FROM placements sp
+             WHERE sp.is_default = TRUE
+               AND (sp.node_id IN (SELECT id FROM nodes WHERE org_id = $1
+                                   AND lower(name) LIKE {p} ESCAPE '\\')
+                 OR sp.role_id IN (SELECT id FROM roles WHERE org_id = $1
+                                   AND lower(name) LIKE {p} ESCAPE '\\'))"
+        );
+        match sql.backend {
+            Backend::Sqlite => {
+                // A quoted FTS5 phrase: the trigrams of `q`, consecutive.
+                let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
+                let m = sql.arg_name(Arg::Text(phrase));
+                write!(
+                    sql.text,
+                    " AND u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH {m}
+                         UNION SELECT su.rowid FROM users su WHERE su.id IN ({names}))"
+                )
+            }
+            Backend::Postgres => write!(
+                sql.text,
+                " AND u.id IN (SELECT id FROM users WHERE org_id = $1
+                                 AND search_text LIKE {p} ESCAPE '\\'
+                               UNION {names})"
+            ),
+        }
         .unwrap_or_default();
+    } else {
+        // [prefix, prefix + U+10FFFF): every text starting with the prefix, as a range
+        // an index on the column answers.
+        let lo = sql.arg_name(Arg::Text(lower.clone()));
+        let hi = sql.arg_name(Arg::Text(format!("{lower}\u{10FFFF}")));
+        sql.push(" AND (");
+        for (i, column) in [
+            "lower(u.last_name)",
+            "lower(u.first_name)",
+            "lower(u.display_name)",
+            "u.login_normalized",
+            "lower(u.email)",
+            "lower(u.employee_number)",
+            "lower(dn.name)",
+            "lower(dr.name)",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            write!(sql.text, "({column} >= {lo} AND {column} < {hi})").unwrap_or_default();
+        }
+        sql.push(")");
     }
 }
 
@@ -799,13 +915,15 @@ enum Arg {
 struct Sql {
     text: String,
     args: Vec<Arg>,
+    backend: Backend,
 }
 
 impl Sql {
-    fn new(org: OrgId) -> Self {
+    fn new(org: OrgId, backend: Backend) -> Self {
         Self {
             text: String::new(),
             args: vec![Arg::Uuid(org.as_uuid())],
+            backend,
         }
     }
 

@@ -20,6 +20,6 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,
-        Command::Dev(args) => dev::run(&args).await,
+        Command::Dev(args) => dev::run(&config, &args).await,
     }
 }

@@ -23,6 +23,7 @@ mod demo;
 mod personnel;
 mod pictures;
 mod robustness;
+mod scale;
 mod scim;
 mod server;
 mod smtp;
