@@ -435,8 +435,15 @@ pub async fn insert_placements_bulk(tx: &mut Tx, placements: &[NewPlacement]) ->
     Ok(())
 }
 
-/// Refreshes the query planner's statistics (after a bulk load).
+/// Refreshes the query planner's statistics (after a bulk load); on SQLite from a sample
+/// of each index, so that it takes a moment however large the tables.
 pub async fn analyze(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == crate::Backend::Sqlite {
+        on_conn!(tx tx, c => sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
     on_conn!(tx tx, c => sqlx::query("ANALYZE").execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }

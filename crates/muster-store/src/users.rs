@@ -554,7 +554,14 @@ pub struct Scope {
     pub nodes: Vec<Uuid>,
 }
 
-/// One page of `org`'s users matching `filter`, in its order, after `after`.
+/// From how many matches on, a page of a scoped list is found by walking the sort order
+/// rather than by fetching the scope's users and sorting them (see [`list`]).
+pub const WALK_FROM: i64 = 2_000;
+
+/// One page of `org`'s users matching `filter`, in its order, after `after`. `matches` is
+/// how many users the filter matches (exactly or about, see [`count`]): from
+/// [`WALK_FROM`] on, the access filter checks the users met in sort order instead of
+/// driving the query.
 pub async fn list(
     store: &Store,
     org: OrgId,
@@ -562,6 +569,7 @@ pub async fn list(
     scope: Option<&Scope>,
     after: Option<&After>,
     limit: i64,
+    matches: i64,
 ) -> Result<Vec<UserListRow>> {
     let mut sql = Sql::new(org, store.backend());
     subtrees(&mut sql, filter, scope);
@@ -576,7 +584,7 @@ pub async fn list(
     }
     sql.push(DEFAULT_PLACEMENT_JOINS);
     filters(&mut sql, filter);
-    scope_filter(&mut sql, scope);
+    scope_filter(&mut sql, scope, matches >= WALK_FROM);
     let (op, dir) = match filter.order {
         SortOrder::Asc => (">", "ASC"),
         SortOrder::Desc => ("<", "DESC"),
@@ -644,7 +652,7 @@ pub async fn count(
     scope: Option<&Scope>,
     bound: i64,
 ) -> Result<Total> {
-    let exact = count_up_to(store, org, filter, scope, bound + 1).await?.0;
+    let exact = count_up_to(store, org, filter, scope, bound + 1, false).await?.0;
     if exact <= bound {
         return Ok(Total {
             count: exact,
@@ -652,7 +660,7 @@ pub async fn count(
         });
     }
     let sample = ESTIMATE_SAMPLE.min(bound + 1);
-    let (found, reached) = count_up_to(store, org, filter, scope, sample).await?;
+    let (found, reached) = count_up_to(store, org, filter, scope, sample, true).await?;
     let (first, last): (Option<DbTime>, Option<DbTime>) = on_conn!(store store, c => sqlx::query_as(
         "SELECT (SELECT MIN(created_at) FROM users WHERE org_id = $1),
                 (SELECT MAX(created_at) FROM users WHERE org_id = $1)",
@@ -686,14 +694,15 @@ fn round_estimate(n: i64) -> i64 {
     (n + unit / 2) / unit * unit
 }
 
-/// Counts the matches up to `limit`, in creation order, with the creation time of the
-/// last one counted.
+/// Counts the matches up to `limit`; `ordered`, in creation order, with the creation
+/// time of the last one counted (the walk's users are many: see [`scope_filter`]).
 async fn count_up_to(
     store: &Store,
     org: OrgId,
     filter: &UserFilter,
     scope: Option<&Scope>,
     limit: i64,
+    ordered: bool,
 ) -> Result<(i64, Option<DbTime>)> {
     let mut sql = Sql::new(org, store.backend());
     subtrees(&mut sql, filter, scope);
@@ -704,8 +713,12 @@ async fn count_up_to(
         sql.push(" FROM users u");
     }
     filters(&mut sql, filter);
-    scope_filter(&mut sql, scope);
-    sql.push(" ORDER BY u.created_at, u.id LIMIT ");
+    scope_filter(&mut sql, scope, ordered);
+    sql.push(if ordered {
+        " ORDER BY u.created_at, u.id LIMIT "
+    } else {
+        " LIMIT "
+    });
     sql.arg(Arg::Int(limit));
     sql.push(") matches");
     Ok(
@@ -758,15 +771,33 @@ fn subtrees(sql: &mut Sql, filter: &UserFilter, scope: Option<&Scope>) {
 
 /// The access filter: the caller, placements within the scope's subtree or at its nodes,
 /// members of the scope's groups.
-fn scope_filter(sql: &mut Sql, scope: Option<&Scope>) {
+///
+/// With `walk` (on SQLite), the scope's terms are kept from driving the query (`+u.id`):
+/// when the scope holds many users, walking the sort order's index and checking each
+/// user against the scope finds a page sooner than fetching and sorting them all.
+fn scope_filter(sql: &mut Sql, scope: Option<&Scope>, walk: bool) {
     let Some(scope) = scope else { return };
-    sql.push(" AND (u.id = ");
+    let id = if walk && sql.backend == Backend::Sqlite {
+        "+u.id"
+    } else {
+        "u.id"
+    };
+    write!(sql.text, " AND ({id} = ").unwrap_or_default();
     sql.arg(Arg::Uuid(scope.own));
     if scope.within.is_some() {
-        sql.push(" OR u.id IN (SELECT rp.user_id FROM placements rp JOIN reach ON reach.id = rp.node_id)");
+        write!(
+            sql.text,
+            " OR {id} IN (SELECT rp.user_id FROM placements rp
+                         WHERE rp.node_id IN (SELECT id FROM reach))"
+        )
+        .unwrap_or_default();
     }
     if !scope.nodes.is_empty() {
-        sql.push(" OR u.id IN (SELECT np.user_id FROM placements np WHERE np.node_id IN (");
+        write!(
+            sql.text,
+            " OR {id} IN (SELECT np.user_id FROM placements np WHERE np.node_id IN ("
+        )
+        .unwrap_or_default();
         for (i, node) in scope.nodes.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -776,7 +807,12 @@ fn scope_filter(sql: &mut Sql, scope: Option<&Scope>) {
         sql.push("))");
     }
     if !scope.groups.is_empty() {
-        sql.push(" OR u.command_group_id IN (");
+        let column = if walk && sql.backend == Backend::Sqlite {
+            "+u.command_group_id"
+        } else {
+            "u.command_group_id"
+        };
+        write!(sql.text, " OR {column} IN (").unwrap_or_default();
         for (i, group) in scope.groups.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -809,7 +845,10 @@ fn filters(sql: &mut Sql, filter: &UserFilter) {
         sql.arg(Arg::Text(kind.as_str().to_owned()));
     }
     if filter.node_id.is_some() {
-        sql.push(" AND u.id IN (SELECT p.user_id FROM placements p JOIN sub ON sub.id = p.node_id)");
+        sql.push(
+            " AND u.id IN (SELECT p.user_id FROM placements p
+                           WHERE p.node_id IN (SELECT id FROM sub))",
+        );
     }
     if let Some(q) = &filter.q {
         search(sql, q);
@@ -835,10 +874,12 @@ fn search(sql: &mut Sql, q: &str) {
         let names = format!(
             "SELECT sp.user_id FROM placements sp
              WHERE sp.is_default = TRUE
-               AND (sp.node_id IN (SELECT id FROM nodes WHERE org_id = $1
-                                   AND lower(name) LIKE {p} ESCAPE '\\')
-                 OR sp.role_id IN (SELECT id FROM roles WHERE org_id = $1
-                                   AND lower(name) LIKE {p} ESCAPE '\\'))"
+               AND sp.node_id IN (SELECT id FROM nodes WHERE org_id = $1
+                                  AND lower(name) LIKE {p} ESCAPE '\\')
+             UNION SELECT sr.user_id FROM placements sr
+             WHERE sr.is_default = TRUE
+               AND sr.role_id IN (SELECT id FROM roles WHERE org_id = $1
+                                  AND lower(name) LIKE {p} ESCAPE '\\')"
         );
         match sql.backend {
             Backend::Sqlite => {
