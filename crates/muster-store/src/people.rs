@@ -435,6 +435,18 @@ pub async fn insert_placements_bulk(tx: &mut Tx, placements: &[NewPlacement]) ->
     Ok(())
 }
 
+/// Readies the transaction's connection for a bulk load: on SQLite, a page cache large
+/// enough (1 GiB at most, allocated as used) to hold the indexes the load writes all over.
+pub async fn prepare_bulk_load(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == crate::Backend::Sqlite {
+        on_conn!(tx tx, c => sqlx::query("PRAGMA cache_size = -1048576")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
 /// Refreshes the query planner's statistics (after a bulk load); on SQLite from a sample
 /// of each index, so that it takes a moment however large the tables.
 pub async fn analyze(tx: &mut Tx) -> Result<()> {

@@ -571,8 +571,8 @@ pub async fn list(
     limit: i64,
     matches: i64,
 ) -> Result<Vec<UserListRow>> {
+    let trees = subtrees(store, org, filter, scope).await?;
     let mut sql = Sql::new(org, store.backend());
-    subtrees(&mut sql, filter, scope);
     sql.push(LIST_COLUMNS);
     let keys = text_keys(filter.sort);
     for (i, name) in ["k1", "k2"].iter().enumerate() {
@@ -583,8 +583,8 @@ pub async fn list(
         .unwrap_or_default();
     }
     sql.push(DEFAULT_PLACEMENT_JOINS);
-    filters(&mut sql, filter);
-    scope_filter(&mut sql, scope, matches >= WALK_FROM);
+    filters(&mut sql, filter, &trees);
+    scope_filter(&mut sql, scope, &trees, matches >= WALK_FROM);
     let (op, dir) = match filter.order {
         SortOrder::Asc => (">", "ASC"),
         SortOrder::Desc => ("<", "DESC"),
@@ -652,7 +652,10 @@ pub async fn count(
     scope: Option<&Scope>,
     bound: i64,
 ) -> Result<Total> {
-    let exact = count_up_to(store, org, filter, scope, bound + 1, false).await?.0;
+    let trees = subtrees(store, org, filter, scope).await?;
+    let exact = count_up_to(store, org, filter, scope, &trees, bound + 1, false)
+        .await?
+        .0;
     if exact <= bound {
         return Ok(Total {
             count: exact,
@@ -660,7 +663,7 @@ pub async fn count(
         });
     }
     let sample = ESTIMATE_SAMPLE.min(bound + 1);
-    let (found, reached) = count_up_to(store, org, filter, scope, sample, true).await?;
+    let (found, reached) = count_up_to(store, org, filter, scope, &trees, sample, true).await?;
     let (first, last): (Option<DbTime>, Option<DbTime>) = on_conn!(store store, c => sqlx::query_as(
         "SELECT (SELECT MIN(created_at) FROM users WHERE org_id = $1),
                 (SELECT MAX(created_at) FROM users WHERE org_id = $1)",
@@ -701,19 +704,19 @@ async fn count_up_to(
     org: OrgId,
     filter: &UserFilter,
     scope: Option<&Scope>,
+    trees: &Subtrees,
     limit: i64,
     ordered: bool,
 ) -> Result<(i64, Option<DbTime>)> {
     let mut sql = Sql::new(org, store.backend());
-    subtrees(&mut sql, filter, scope);
     sql.push("SELECT COUNT(*), MAX(t) FROM (SELECT u.created_at AS t");
     if filter.q.is_some() {
         sql.push(DEFAULT_PLACEMENT_JOINS);
     } else {
         sql.push(" FROM users u");
     }
-    filters(&mut sql, filter);
-    scope_filter(&mut sql, scope, ordered);
+    filters(&mut sql, filter, trees);
+    scope_filter(&mut sql, scope, trees, ordered);
     sql.push(if ordered {
         " ORDER BY u.created_at, u.id LIMIT "
     } else {
@@ -736,97 +739,113 @@ fn time_column(sort: UserSort) -> &'static str {
     }
 }
 
-/// `WITH RECURSIVE` subtrees: `sub` holding the filter's node and every live node below
-/// it, `reach` the same for the scope's node.
-fn subtrees(sql: &mut Sql, filter: &UserFilter, scope: Option<&Scope>) {
-    let nodes = [
-        ("sub", filter.node_id.map(|n| n.as_uuid())),
-        ("reach", scope.and_then(|s| s.within)),
-    ];
-    let mut first = true;
-    for (name, node) in nodes {
-        let Some(node) = node else { continue };
-        sql.push(if first { "WITH RECURSIVE " } else { ", " });
-        first = false;
-        write!(
-            sql.text,
-            "{name} (id) AS (
-                 SELECT id FROM nodes WHERE org_id = $1 AND deleted_at IS NULL AND id = "
-        )
-        .unwrap_or_default();
-        sql.arg(Arg::Uuid(node));
-        write!(
-            sql.text,
-            " UNION
-                 SELECT n.id FROM nodes n JOIN {name} ON n.parent_id = {name}.id
-                 WHERE n.deleted_at IS NULL
-             )"
-        )
-        .unwrap_or_default();
+/// The live nodes of the filter's subtree (`sub`) and of the scope's (`reach`), each node
+/// and every live node below it, looked up before the list's queries so that these see
+/// them as constants (the planners then know how many users they hold).
+#[derive(Debug, Default)]
+struct Subtrees {
+    sub: Vec<Uuid>,
+    reach: Vec<Uuid>,
+}
+
+async fn subtrees(
+    store: &Store,
+    org: OrgId,
+    filter: &UserFilter,
+    scope: Option<&Scope>,
+) -> Result<Subtrees> {
+    let mut trees = Subtrees::default();
+    if let Some(node) = filter.node_id {
+        trees.sub = subtree(store, org, node.as_uuid()).await?;
     }
-    if !first {
-        sql.push(" ");
+    if let Some(node) = scope.and_then(|s| s.within) {
+        trees.reach = subtree(store, org, node).await?;
     }
+    Ok(trees)
+}
+
+/// `node` and every live node below it.
+async fn subtree(store: &Store, org: OrgId, node: Uuid) -> Result<Vec<Uuid>> {
+    Ok(on_conn!(store store, c => sqlx::query_scalar(
+        "WITH RECURSIVE tree (id) AS (
+             SELECT id FROM nodes WHERE org_id = $1 AND deleted_at IS NULL AND id = $2
+             UNION
+             SELECT n.id FROM nodes n JOIN tree ON n.parent_id = tree.id
+             WHERE n.deleted_at IS NULL
+         )
+         SELECT id FROM tree",
+    )
+    .bind(org.as_uuid())
+    .bind(node)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Appends `(a, b, …)`, the placeholders of `ids`.
+fn push_list(sql: &mut Sql, ids: &[Uuid]) {
+    sql.push("(");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.arg(Arg::Uuid(*id));
+    }
+    sql.push(")");
 }
 
 /// The access filter: the caller, placements within the scope's subtree or at its nodes,
 /// members of the scope's groups.
 ///
-/// With `walk` (on SQLite), the scope's terms are kept from driving the query (`+u.id`):
-/// when the scope holds many users, walking the sort order's index and checking each
-/// user against the scope finds a page sooner than fetching and sorting them all.
-fn scope_filter(sql: &mut Sql, scope: Option<&Scope>, walk: bool) {
+/// As one set (`u.id IN (… UNION ALL …)`) the scope can drive the query: fetch its users,
+/// then sort them, which suits a small scope. With `walk` the query walks the sort order's
+/// index instead and checks each user met against the scope, which finds a page of a large
+/// scope sooner: on SQLite the set is kept from driving (`+u.id`) and checked in memory; on
+/// PostgreSQL, which would build the whole set first, each user is probed (`EXISTS`).
+fn scope_filter(sql: &mut Sql, scope: Option<&Scope>, trees: &Subtrees, walk: bool) {
     let Some(scope) = scope else { return };
-    let id = if walk && sql.backend == Backend::Sqlite {
-        "+u.id"
-    } else {
-        "u.id"
-    };
-    write!(sql.text, " AND ({id} = ").unwrap_or_default();
-    sql.arg(Arg::Uuid(scope.own));
-    if scope.within.is_some() {
-        write!(
-            sql.text,
-            " OR {id} IN (SELECT rp.user_id FROM placements rp
-                         WHERE rp.node_id IN (SELECT id FROM reach))"
-        )
-        .unwrap_or_default();
-    }
-    if !scope.nodes.is_empty() {
-        write!(
-            sql.text,
-            " OR {id} IN (SELECT np.user_id FROM placements np WHERE np.node_id IN ("
-        )
-        .unwrap_or_default();
-        for (i, node) in scope.nodes.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
+    let sqlite = sql.backend == Backend::Sqlite;
+    if walk && !sqlite {
+        sql.push(" AND (u.id = ");
+        sql.arg(Arg::Uuid(scope.own));
+        for nodes in [&trees.reach, &scope.nodes] {
+            if !nodes.is_empty() {
+                sql.push(
+                    " OR EXISTS (SELECT 1 FROM placements rp WHERE rp.user_id = u.id
+                                 AND rp.node_id IN ",
+                );
+                push_list(sql, nodes);
+                sql.push(")");
             }
-            sql.arg(Arg::Uuid(*node));
         }
-        sql.push("))");
-    }
-    if !scope.groups.is_empty() {
-        let column = if walk && sql.backend == Backend::Sqlite {
-            "+u.command_group_id"
-        } else {
-            "u.command_group_id"
-        };
-        write!(sql.text, " OR {column} IN (").unwrap_or_default();
-        for (i, group) in scope.groups.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.arg(Arg::Uuid(*group));
+        if !scope.groups.is_empty() {
+            sql.push(" OR u.command_group_id IN ");
+            push_list(sql, &scope.groups);
         }
         sql.push(")");
+        return;
+    }
+    let id = if walk { "+u.id" } else { "u.id" };
+    write!(sql.text, " AND {id} IN (SELECT su.id FROM users su WHERE su.id = ").unwrap_or_default();
+    sql.arg(Arg::Uuid(scope.own));
+    for nodes in [&trees.reach, &scope.nodes] {
+        if !nodes.is_empty() {
+            sql.push(" UNION ALL SELECT rp.user_id FROM placements rp WHERE rp.node_id IN ");
+            push_list(sql, nodes);
+        }
+    }
+    if !scope.groups.is_empty() {
+        sql.push(
+            " UNION ALL SELECT gu.id FROM users gu
+              WHERE gu.org_id = $1 AND gu.command_group_id IN ",
+        );
+        push_list(sql, &scope.groups);
     }
     sql.push(")");
 }
 
 /// The `WHERE` clause of the filter (the default placement joins must be present when
 /// the filter has a search text).
-fn filters(sql: &mut Sql, filter: &UserFilter) {
+fn filters(sql: &mut Sql, filter: &UserFilter, trees: &Subtrees) {
     sql.push(" WHERE u.org_id = $1 AND u.status <> 'deleted' AND u.status IN (");
     let statuses: Vec<&str> = if filter.statuses.is_empty() {
         vec!["active"]
@@ -845,10 +864,13 @@ fn filters(sql: &mut Sql, filter: &UserFilter) {
         sql.arg(Arg::Text(kind.as_str().to_owned()));
     }
     if filter.node_id.is_some() {
-        sql.push(
-            " AND u.id IN (SELECT p.user_id FROM placements p
-                           WHERE p.node_id IN (SELECT id FROM sub))",
-        );
+        if trees.sub.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND u.id IN (SELECT p.user_id FROM placements p WHERE p.node_id IN ");
+            push_list(sql, &trees.sub);
+            sql.push(")");
+        }
     }
     if let Some(q) = &filter.q {
         search(sql, q);

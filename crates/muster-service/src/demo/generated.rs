@@ -115,6 +115,7 @@ pub async fn generate(
     let hash = passwords::hash(password.clone()).await?;
 
     let mut tx = store.begin().await?;
+    people::prepare_bulk_load(&mut tx).await?;
     let skeleton = organizations::create_skeleton(&mut tx, &name, now).await?;
     let ids = write::frame(&mut tx, &skeleton, now).await?;
     let area_kind = NodeKindId::new();
