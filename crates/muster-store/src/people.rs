@@ -341,10 +341,7 @@ fn values_sql(head: &str, columns: usize, rows: usize) -> String {
 /// Inserts up to [`BULK_ROWS`] users with one statement each for the users and their
 /// reserved logins: what [`insert_user`] does for one user, for many (the generated test
 /// organizations of `muster dev seed`). Each user comes with their last sign-in.
-pub async fn insert_users_bulk(
-    tx: &mut Tx,
-    users: &[(NewUser<'_>, Option<DbTime>)],
-) -> Result<()> {
+pub async fn insert_users_bulk(tx: &mut Tx, users: &[(NewUser<'_>, Option<DbTime>)]) -> Result<()> {
     if users.is_empty() {
         return Ok(());
     }

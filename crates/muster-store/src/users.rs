@@ -825,7 +825,11 @@ fn scope_filter(sql: &mut Sql, scope: Option<&Scope>, trees: &Subtrees, walk: bo
         return;
     }
     let id = if walk { "+u.id" } else { "u.id" };
-    write!(sql.text, " AND {id} IN (SELECT su.id FROM users su WHERE su.id = ").unwrap_or_default();
+    write!(
+        sql.text,
+        " AND {id} IN (SELECT su.id FROM users su WHERE su.id = "
+    )
+    .unwrap_or_default();
     sql.arg(Arg::Uuid(scope.own));
     for nodes in [&trees.reach, &scope.nodes] {
         if !nodes.is_empty() {

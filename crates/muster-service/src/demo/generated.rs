@@ -145,7 +145,9 @@ pub async fn generate(
         by_status: [0; 6],
     };
     let jobs = admin_jobs(&ids, &tree);
-    let admins = jobs.len().min(usize::try_from(request.users).unwrap_or(usize::MAX));
+    let admins = jobs
+        .len()
+        .min(usize::try_from(request.users).unwrap_or(usize::MAX));
     let admin_ids = roster.write(&mut tx, &jobs[..admins], &tree).await?;
     let admin = admin_ids[0];
     let admin_token = tokens::create_in(&mut tx, ids.org, admin, "muster dev seed", now).await?;
@@ -499,15 +501,13 @@ impl Roster<'_> {
             }
         };
         let age = self.rng.random_range(21..64_u64);
-        let date_of_birth = self.today
-            - Days::new(age * 365 + self.rng.random_range(0..365));
+        let date_of_birth = self.today - Days::new(age * 365 + self.rng.random_range(0..365));
         let service = self.rng.random_range(0..(age - 20).min(35));
         let hire_date = self.today - Days::new(service * 365 + self.rng.random_range(0..365));
         // Created at some moment of the last ten years: the list's creation order and the
         // total's estimate see users spread over time, as a real organization's are.
         let created_at = DbTime::new(
-            self.now.get()
-                - Duration::seconds(self.rng.random_range(0..10 * 365 * 24 * 3600)),
+            self.now.get() - Duration::seconds(self.rng.random_range(0..10 * 365 * 24 * 3600)),
         );
         let last_login_at = (status == UserStatus::Active && self.rng.random_ratio(7, 10))
             .then(|| {

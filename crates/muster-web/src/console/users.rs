@@ -276,8 +276,13 @@ async fn fetch(
         && let Some(after) = &list.after
     {
         let request = PageRequest::new(Some(list.size), Some(after.clone()))?;
-        if let Ok(page) =
-            users::list(&state.store, ctx, filter.clone(), &request.with_exact_total(bound)).await
+        if let Ok(page) = users::list(
+            &state.store,
+            ctx,
+            filter.clone(),
+            &request.with_exact_total(bound),
+        )
+        .await
         {
             return Ok(page);
         }

@@ -110,10 +110,19 @@ fn print_summary(g: &Generated, seconds: f64) {
         "  sign in as {} (organization administrator), region1.admin, division1.admin1 …",
         g.admin_login
     );
-    println!("  administrators' password: {}", g.admin_password.expose_secret());
-    println!("  API token (admin):        {}", g.admin_token.expose_secret());
+    println!(
+        "  administrators' password: {}",
+        g.admin_password.expose_secret()
+    );
+    println!(
+        "  API token (admin):        {}",
+        g.admin_token.expose_secret()
+    );
     if let Some((login, token, division)) = &g.division_admin {
-        println!("  API token ({login}, division {division}): {}", token.expose_secret());
+        println!(
+            "  API token ({login}, division {division}): {}",
+            token.expose_secret()
+        );
     }
 }
 

@@ -135,7 +135,10 @@ async fn a_generated_organization_is_consistent_and_serves(backend: Backend) {
     let counted: u64 = by_status.values().map(|n| n.as_u64().unwrap()).sum();
     assert_eq!(counted, USERS);
     assert!(by_status["active"].as_u64().unwrap() > USERS / 2);
-    assert!(by_status.len() >= 3, "some users are not active: {by_status:?}");
+    assert!(
+        by_status.len() >= 3,
+        "some users are not active: {by_status:?}"
+    );
     assert!(summary["placements"].as_u64().unwrap() >= USERS);
     assert_eq!(summary["locations"], json!(USERS.div_ceil(250)));
     assert!(summary["seconds"].as_f64().unwrap() > 0.0);
@@ -150,7 +153,10 @@ async fn a_generated_organization_is_consistent_and_serves(backend: Backend) {
     assert_eq!(all["total"], json!(USERS));
     assert_eq!(all["total_is_estimate"], json!(false));
     for (status, n) in by_status {
-        let page = s.admin.get(&format!("/users?status={status}&limit=1")).await;
+        let page = s
+            .admin
+            .get(&format!("/users?status={status}&limit=1"))
+            .await;
         assert_eq!(page.expect(200)["total"], *n, "{status}");
     }
 
@@ -176,7 +182,12 @@ async fn a_generated_organization_is_consistent_and_serves(backend: Backend) {
         .await
         .expect(200)
         .clone();
-    assert!(profile["employee_number"].as_str().unwrap().starts_with('E'));
+    assert!(
+        profile["employee_number"]
+            .as_str()
+            .unwrap()
+            .starts_with('E')
+    );
 
     // The division administrator sees exactly the division (their own placement is in
     // it), and the access engine agrees about someone outside it.
@@ -285,7 +296,11 @@ async fn search_finds_fragments_and_keeps_to_the_callers_scope(backend: Backend)
             .division_admin
             .get(&format!("/users?{query}&limit=5"))
             .await;
-        assert_eq!(first_page.expect(200)["total"], json!(theirs.len()), "q={q}");
+        assert_eq!(
+            first_page.expect(200)["total"],
+            json!(theirs.len()),
+            "q={q}"
+        );
     }
     // The employee number, from its middle.
     let profile = s
@@ -295,12 +310,7 @@ async fn search_finds_fragments_and_keeps_to_the_callers_scope(backend: Backend)
         .expect(200)
         .clone();
     let number = profile["employee_number"].as_str().unwrap();
-    let found = walk(
-        &s.admin,
-        &format!("{ALL_STATUSES}&q={}", &number[2..]),
-        500,
-    )
-    .await;
+    let found = walk(&s.admin, &format!("{ALL_STATUSES}&q={}", &number[2..]), 500).await;
     assert_eq!(
         ids(&found),
         BTreeSet::from([officer["id"].as_str().unwrap().to_owned()])
