@@ -886,7 +886,7 @@ pub const SUBSTRING_MIN: usize = 3;
 
 /// The search condition. Three characters or more: a case-insensitive substring of
 /// "first last", the display name, the login, the email or the employee number, found
-/// through the trigram index (SQLite FTS5 `users_search`, PostgreSQL pg_trgm on
+/// through the trigram index (SQLite FTS5 `users_search`, PostgreSQL `pg_trgm` on
 /// `search_text`), or of the default placement's node or role name. Shorter: a prefix of
 /// one of these, compared on the indexed lower-case columns.
 fn search(sql: &mut Sql, q: &str) {

@@ -118,20 +118,7 @@ pub async fn generate(
     people::prepare_bulk_load(&mut tx).await?;
     let skeleton = organizations::create_skeleton(&mut tx, &name, now).await?;
     let ids = write::frame(&mut tx, &skeleton, now).await?;
-    let area_kind = NodeKindId::new();
-    structure::insert_node_kind(
-        &mut tx,
-        &NewNodeKind {
-            id: area_kind,
-            org: ids.org,
-            name: "Area",
-            position: 4,
-            is_root: false,
-            now,
-        },
-    )
-    .await?;
-    let tree = tree(&mut tx, &ids, skeleton.kinds, area_kind, request.users, now).await?;
+    let tree = tree(&mut tx, &ids, skeleton.kinds, request.users, now).await?;
 
     let mut roster = Roster {
         ids: &ids,
@@ -188,41 +175,15 @@ pub async fn generate(
         next = end;
     }
 
-    let ctx = Ctx {
-        now,
-        ..Ctx::system(ids.org)
-    };
-    audit::record(
-        &mut tx,
-        &ctx,
-        "organization.create",
-        Target::object("organization", ids.org),
-        &Changes::default()
-            .with("name", Value::Null, name.as_str())
-            .with("slug", Value::Null, &skeleton.slug)
-            .with("generated_users", Value::Null, roster.written),
-    )
-    .await?;
+    record_creation(&mut tx, ids.org, &name, &skeleton.slug, roster.written, now).await?;
     people::analyze(&mut tx).await?;
     tx.commit().await?;
     progress(roster.written);
 
-    let statuses = [
-        UserStatus::Active,
-        UserStatus::Inactive,
-        UserStatus::Banned,
-        UserStatus::Retired,
-        UserStatus::Separated,
-        UserStatus::Deleted,
-    ];
     Ok(Generated {
         org_id: ids.org,
         org_slug: skeleton.slug,
-        users_by_status: statuses
-            .into_iter()
-            .zip(roster.by_status)
-            .filter(|(_, n)| *n > 0)
-            .collect(),
+        users_by_status: by_status(roster.by_status),
         placements: roster.placements,
         nodes: [
             tree.regions.len() as u64,
@@ -237,16 +198,71 @@ pub async fn generate(
     })
 }
 
+/// Audits the organization's creation, with how many users it was generated with.
+async fn record_creation(
+    tx: &mut Tx,
+    org: OrgId,
+    name: &OrgName,
+    slug: &str,
+    users: u64,
+    now: DbTime,
+) -> Result<()> {
+    let ctx = Ctx {
+        now,
+        ..Ctx::system(org)
+    };
+    audit::record(
+        tx,
+        &ctx,
+        "organization.create",
+        Target::object("organization", org),
+        &Changes::default()
+            .with("name", Value::Null, name.as_str())
+            .with("slug", Value::Null, slug)
+            .with("generated_users", Value::Null, users),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The counts by status (in the order of [`status_index`]), without the empty ones.
+fn by_status(counts: [u64; 6]) -> Vec<(UserStatus, u64)> {
+    [
+        UserStatus::Active,
+        UserStatus::Inactive,
+        UserStatus::Banned,
+        UserStatus::Retired,
+        UserStatus::Separated,
+        UserStatus::Deleted,
+    ]
+    .into_iter()
+    .zip(counts)
+    .filter(|(_, n)| *n > 0)
+    .collect()
+}
+
 /// Writes the tree: enough locations for about [`USERS_PER_LOCATION`] users each, grouped
-/// into areas, divisions and regions.
+/// into areas (a node kind of their own, added here), divisions and regions.
 async fn tree(
     tx: &mut Tx,
     ids: &Ids,
     kinds: [NodeKindId; 4],
-    area_kind: NodeKindId,
     users: u64,
     now: DbTime,
 ) -> Result<Tree> {
+    let area_kind = NodeKindId::new();
+    structure::insert_node_kind(
+        tx,
+        &NewNodeKind {
+            id: area_kind,
+            org: ids.org,
+            name: "Area",
+            position: 4,
+            is_root: false,
+            now,
+        },
+    )
+    .await?;
     let locations = users.div_ceil(USERS_PER_LOCATION).max(1);
     let areas = locations.div_ceil(LOCATIONS_PER_AREA);
     let divisions = areas.div_ceil(AREAS_PER_DIVISION);
