@@ -79,7 +79,8 @@ async fn walk(api: &Api, query: &str, limit: u32) -> Vec<Value> {
     loop {
         let mut path = format!("/users?{query}&limit={limit}");
         if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
+            path.push_str("&cursor=");
+            path.push_str(c);
         }
         let page = api.get(&path).await.expect(200).clone();
         items.extend(page["items"].as_array().unwrap().iter().cloned());
