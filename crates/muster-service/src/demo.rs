@@ -8,6 +8,7 @@
 mod apps;
 mod data;
 mod files;
+mod generated;
 mod names;
 mod roster;
 mod write;
@@ -23,6 +24,7 @@ use crate::audit::{self, Changes, Target};
 use crate::{Ctx, Result, ServiceError, organizations, passwords, tokens};
 
 use data::{ORG_NAME, ORG_SLUG};
+pub use generated::{GenerateRequest, Generated, USERS_PER_TRANSACTION, generate};
 use roster::{ADMIN, DIVISION_ADMIN, OFFICER, Person, REGION_ADMIN};
 
 /// One ready-to-use demo account.

@@ -79,6 +79,7 @@ pub async fn list(
                         items: Vec::new(),
                         next_cursor: None,
                         total: 0,
+                        total_is_estimate: false,
                     });
                 }
                 DirectoryScope::Everyone => None,

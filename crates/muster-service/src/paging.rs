@@ -10,6 +10,10 @@ use muster_domain::paging::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// Up to how many items lists that bound their count count exactly (see
+/// [`PageRequest::exact_total`]).
+pub const EXACT_TOTAL: i64 = 1_000;
+
 /// A validated page request.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
@@ -17,6 +21,9 @@ pub struct PageRequest {
     pub limit: u32,
     /// The raw cursor of the page to continue after, if any.
     pub cursor: Option<String>,
+    /// Lists whose count would be slow on large data (the user list) count exactly up to
+    /// this many items and estimate above it.
+    pub exact_total: i64,
 }
 
 impl PageRequest {
@@ -32,7 +39,15 @@ impl PageRequest {
         Ok(Self {
             limit,
             cursor: cursor.filter(|c| !c.is_empty()),
+            exact_total: EXACT_TOTAL,
         })
+    }
+
+    /// The same request, counting exactly up to `bound` items (at least 1).
+    #[must_use]
+    pub fn with_exact_total(mut self, bound: i64) -> Self {
+        self.exact_total = bound.max(1);
+        self
     }
 
     /// The first page of `limit` items.
@@ -41,6 +56,7 @@ impl PageRequest {
         Self {
             limit,
             cursor: None,
+            exact_total: EXACT_TOTAL,
         }
     }
 
@@ -86,6 +102,7 @@ impl PageRequest {
             items: rows.into_iter().map(item).collect(),
             next_cursor,
             total,
+            total_is_estimate: false,
         }
     }
 }

@@ -1674,6 +1674,8 @@ pub(crate) async fn list_within<T>(
         Some(cursor) => Some(after_of(&filter, cursor)?),
         None => None,
     };
+    // The count first: how many users match tells the list how to find its page.
+    let total = store_users::count(store, ctx.org, &filter, scope, page.exact_total).await?;
     let rows = store_users::list(
         store,
         ctx.org,
@@ -1681,10 +1683,12 @@ pub(crate) async fn list_within<T>(
         scope,
         after.as_ref(),
         page.fetch_limit(),
+        total.count,
     )
     .await?;
-    let total = store_users::count(store, ctx.org, &filter, scope).await?;
-    Ok(page.page(rows, total, |r| cursor_of(&filter, r), item))
+    let mut page = page.page(rows, total.count, |r| cursor_of(&filter, r), item);
+    page.total_is_estimate = total.estimated;
+    Ok(page)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -297,6 +297,14 @@ impl Store {
 }
 
 impl Tx {
+    /// Which engine the transaction runs on.
+    pub(crate) fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
     /// Makes every write of the transaction durable at once.
     pub async fn commit(self) -> Result<()> {
         match self.inner {

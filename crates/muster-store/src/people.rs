@@ -311,3 +311,150 @@ pub async fn set_default_placement(tx: &mut Tx, user: UserId, node: NodeId) -> R
     .map(|r| r.rows_affected()))?;
     Ok(rows == 1)
 }
+
+/// Rows per statement of the bulk inserts. Small on purpose: SQLite looks up each bound
+/// value's `$N` name in a list, so binding costs grow with the square of the values per
+/// statement (500 rows of 26 values spent two thirds of a load there); 20 rows keep that
+/// negligible and the statements few.
+pub const BULK_ROWS: usize = 20;
+
+/// `INSERT INTO … VALUES ($1, …), (…), …` for `rows` rows of `columns` values.
+fn values_sql(head: &str, columns: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * columns * 6);
+    sql.push_str(head);
+    let mut n = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { " (" } else { ", (" });
+        for column in 0..columns {
+            n += 1;
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts up to [`BULK_ROWS`] users with one statement each for the users and their
+/// reserved logins: what [`insert_user`] does for one user, for many (the generated test
+/// organizations of `muster dev seed`). Each user comes with their last sign-in.
+pub async fn insert_users_bulk(tx: &mut Tx, users: &[(NewUser<'_>, Option<DbTime>)]) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let sql = values_sql(
+        "INSERT INTO users (id, org_id, login, login_normalized, first_name, last_name,
+             employee_number, badge_number, email, phones, title_id, rank_id, unit_id,
+             hire_date, date_of_birth, gender, login_kind, status, password_hash,
+             must_change_password, is_org_admin, command_group_id, directory_access,
+             created_at, updated_at, last_login_at) VALUES",
+        26,
+        users.len(),
+    );
+    on_conn!(tx tx, c => {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (user, last_login_at) in users {
+            query = query
+                .bind(user.id.as_uuid())
+                .bind(user.org.as_uuid())
+                .bind(user.login.as_str())
+                .bind(user.login.normalized())
+                .bind(user.first_name)
+                .bind(user.last_name)
+                .bind(user.employee_number)
+                .bind(user.badge_number)
+                .bind(user.email)
+                .bind(Json(user.phones))
+                .bind(user.title.map(|t| t.as_uuid()))
+                .bind(user.rank.map(|r| r.as_uuid()))
+                .bind(user.unit.map(|u| u.as_uuid()))
+                .bind(user.hire_date)
+                .bind(user.date_of_birth)
+                .bind(user.gender)
+                .bind(user.login_kind.as_str())
+                .bind(user.status.as_str())
+                .bind(user.password_hash)
+                .bind(user.must_change_password)
+                .bind(user.is_org_admin)
+                .bind(user.command_group.map(|g| g.as_uuid()))
+                .bind(user.directory_access.as_str())
+                .bind(user.now)
+                .bind(user.now)
+                .bind(*last_login_at);
+        }
+        query.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    let sql = values_sql(
+        "INSERT INTO used_logins (org_id, login_normalized, user_id) VALUES",
+        3,
+        users.len(),
+    );
+    on_conn!(tx tx, c => {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (user, _) in users {
+            query = query
+                .bind(user.org.as_uuid())
+                .bind(user.login.normalized())
+                .bind(user.id.as_uuid());
+        }
+        query.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Inserts up to [`BULK_ROWS`] placements with one statement.
+pub async fn insert_placements_bulk(tx: &mut Tx, placements: &[NewPlacement]) -> Result<()> {
+    if placements.is_empty() {
+        return Ok(());
+    }
+    let sql = values_sql(
+        "INSERT INTO placements (org_id, user_id, node_id, role_id, is_default, starts_on,
+             ends_on, created_at) VALUES",
+        8,
+        placements.len(),
+    );
+    on_conn!(tx tx, c => {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for p in placements {
+            query = query
+                .bind(p.org.as_uuid())
+                .bind(p.user.as_uuid())
+                .bind(p.node.as_uuid())
+                .bind(p.role.as_uuid())
+                .bind(p.is_default)
+                .bind(p.starts_on)
+                .bind(p.ends_on)
+                .bind(p.now);
+        }
+        query.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Readies the transaction's connection for a bulk load: on SQLite, a page cache large
+/// enough (1 GiB at most, allocated as used) to hold the indexes the load writes all over.
+pub async fn prepare_bulk_load(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == crate::Backend::Sqlite {
+        on_conn!(tx tx, c => sqlx::query("PRAGMA cache_size = -1048576")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Refreshes the query planner's statistics (after a bulk load); on SQLite from a sample
+/// of each index, so that it takes a moment however large the tables.
+pub async fn analyze(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == crate::Backend::Sqlite {
+        on_conn!(tx tx, c => sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    on_conn!(tx tx, c => sqlx::query("ANALYZE").execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

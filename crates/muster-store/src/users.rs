@@ -16,7 +16,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::db::on_conn;
-use crate::{DbTime, Result, Store, Tx};
+use crate::{Backend, DbTime, Result, Store, Tx};
 
 /// Binds `$1`–`$37`: id, org and every profile column of a `User`, in the order of
 /// [`insert`] and [`update`].
@@ -316,7 +316,7 @@ pub async fn live_reference_items(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(org);
+    let mut sql = Sql::new(org, tx.backend());
     sql.push("SELECT id FROM reference_items WHERE org_id = $1 AND deleted_at IS NULL AND list = ");
     sql.arg(Arg::Text(list.to_owned()));
     sql.push(" AND id IN (");
@@ -554,7 +554,14 @@ pub struct Scope {
     pub nodes: Vec<Uuid>,
 }
 
-/// One page of `org`'s users matching `filter`, in its order, after `after`.
+/// From how many matches on, a page of a scoped list is found by walking the sort order
+/// rather than by fetching the scope's users and sorting them (see [`list`]).
+pub const WALK_FROM: i64 = 2_000;
+
+/// One page of `org`'s users matching `filter`, in its order, after `after`. `matches` is
+/// how many users the filter matches (exactly or about, see [`count`]): from
+/// [`WALK_FROM`] on, the access filter checks the users met in sort order instead of
+/// driving the query.
 pub async fn list(
     store: &Store,
     org: OrgId,
@@ -562,9 +569,10 @@ pub async fn list(
     scope: Option<&Scope>,
     after: Option<&After>,
     limit: i64,
+    matches: i64,
 ) -> Result<Vec<UserListRow>> {
-    let mut sql = Sql::new(org);
-    subtrees(&mut sql, filter, scope);
+    let trees = subtrees(store, org, filter, scope).await?;
+    let mut sql = Sql::new(org, store.backend());
     sql.push(LIST_COLUMNS);
     let keys = text_keys(filter.sort);
     for (i, name) in ["k1", "k2"].iter().enumerate() {
@@ -575,8 +583,8 @@ pub async fn list(
         .unwrap_or_default();
     }
     sql.push(DEFAULT_PLACEMENT_JOINS);
-    filters(&mut sql, filter);
-    scope_filter(&mut sql, scope);
+    filters(&mut sql, filter, &trees);
+    scope_filter(&mut sql, scope, &trees, matches >= WALK_FROM);
     let (op, dir) = match filter.order {
         SortOrder::Asc => (">", "ASC"),
         SortOrder::Desc => ("<", "DESC"),
@@ -620,25 +628,104 @@ pub async fn list(
     )
 }
 
-/// How many of `org`'s users match `filter` within `scope`.
+/// How many users a filter matches: exact up to a bound, an estimate above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    /// The number of users.
+    pub count: i64,
+    /// Whether `count` is an estimate (the exact count is above the bound).
+    pub estimated: bool,
+}
+
+/// How many matches the estimate above the bound extrapolates from.
+const ESTIMATE_SAMPLE: i64 = 1000;
+
+/// How many of `org`'s users match `filter` within `scope`: counted exactly up to
+/// `bound`, so that the count stops early on a large list. Above it, the count is
+/// estimated from the first matches in creation order: if the first 1,000 matches were
+/// created in the first tenth of the organization's history, about 10,000 match. The
+/// estimate assumes matches are spread evenly over time; it is labelled as one.
 pub async fn count(
     store: &Store,
     org: OrgId,
     filter: &UserFilter,
     scope: Option<&Scope>,
-) -> Result<i64> {
-    let mut sql = Sql::new(org);
-    subtrees(&mut sql, filter, scope);
-    sql.push("SELECT COUNT(*)");
+    bound: i64,
+) -> Result<Total> {
+    let trees = subtrees(store, org, filter, scope).await?;
+    let exact = count_up_to(store, org, filter, scope, &trees, bound + 1, false)
+        .await?
+        .0;
+    if exact <= bound {
+        return Ok(Total {
+            count: exact,
+            estimated: false,
+        });
+    }
+    let sample = ESTIMATE_SAMPLE.min(bound + 1);
+    let (found, reached) = count_up_to(store, org, filter, scope, &trees, sample, true).await?;
+    let (first, last): (Option<DbTime>, Option<DbTime>) = on_conn!(store store, c => sqlx::query_as(
+        "SELECT (SELECT MIN(created_at) FROM users WHERE org_id = $1),
+                (SELECT MAX(created_at) FROM users WHERE org_id = $1)",
+    )
+    .bind(org.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    let estimate = match (first, last, reached) {
+        (Some(first), Some(last), Some(reached)) => {
+            let span = (last.get() - first.get()).num_milliseconds();
+            let covered = (reached.get() - first.get()).num_milliseconds().max(1);
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+            // Counts and spans far below 2^52; the result is rounded anyway.
+            let scaled = (found as f64 * span as f64 / covered as f64) as i64;
+            round_estimate(scaled)
+        }
+        _ => exact,
+    };
+    Ok(Total {
+        count: estimate.max(bound + 1),
+        estimated: true,
+    })
+}
+
+/// Rounds an estimate to two significant digits (48,213 becomes 48,000).
+fn round_estimate(n: i64) -> i64 {
+    let mut unit = 1;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
+}
+
+/// Counts the matches up to `limit`; `ordered`, in creation order, with the creation
+/// time of the last one counted (the walk's users are many: see [`scope_filter`]).
+async fn count_up_to(
+    store: &Store,
+    org: OrgId,
+    filter: &UserFilter,
+    scope: Option<&Scope>,
+    trees: &Subtrees,
+    limit: i64,
+    ordered: bool,
+) -> Result<(i64, Option<DbTime>)> {
+    let mut sql = Sql::new(org, store.backend());
+    sql.push("SELECT COUNT(*), MAX(t) FROM (SELECT u.created_at AS t");
     if filter.q.is_some() {
         sql.push(DEFAULT_PLACEMENT_JOINS);
     } else {
         sql.push(" FROM users u");
     }
-    filters(&mut sql, filter);
-    scope_filter(&mut sql, scope);
+    filters(&mut sql, filter, trees);
+    scope_filter(&mut sql, scope, trees, ordered);
+    sql.push(if ordered {
+        " ORDER BY u.created_at, u.id LIMIT "
+    } else {
+        " LIMIT "
+    });
+    sql.arg(Arg::Int(limit));
+    sql.push(") matches");
     Ok(
-        on_conn!(store store, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
+        on_conn!(store store, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.text.clone())), &sql.args)
         .fetch_one(c)
         .await)?,
     )
@@ -652,79 +739,117 @@ fn time_column(sort: UserSort) -> &'static str {
     }
 }
 
-/// `WITH RECURSIVE` subtrees: `sub` holding the filter's node and every live node below
-/// it, `reach` the same for the scope's node.
-fn subtrees(sql: &mut Sql, filter: &UserFilter, scope: Option<&Scope>) {
-    let nodes = [
-        ("sub", filter.node_id.map(|n| n.as_uuid())),
-        ("reach", scope.and_then(|s| s.within)),
-    ];
-    let mut first = true;
-    for (name, node) in nodes {
-        let Some(node) = node else { continue };
-        sql.push(if first { "WITH RECURSIVE " } else { ", " });
-        first = false;
-        write!(
-            sql.text,
-            "{name} (id) AS (
-                 SELECT id FROM nodes WHERE org_id = $1 AND deleted_at IS NULL AND id = "
-        )
-        .unwrap_or_default();
-        sql.arg(Arg::Uuid(node));
-        write!(
-            sql.text,
-            " UNION
-                 SELECT n.id FROM nodes n JOIN {name} ON n.parent_id = {name}.id
-                 WHERE n.deleted_at IS NULL
-             )"
-        )
-        .unwrap_or_default();
+/// The live nodes of the filter's subtree (`sub`) and of the scope's (`reach`), each node
+/// and every live node below it, looked up before the list's queries so that these see
+/// them as constants (the planners then know how many users they hold).
+#[derive(Debug, Default)]
+struct Subtrees {
+    sub: Vec<Uuid>,
+    reach: Vec<Uuid>,
+}
+
+async fn subtrees(
+    store: &Store,
+    org: OrgId,
+    filter: &UserFilter,
+    scope: Option<&Scope>,
+) -> Result<Subtrees> {
+    let mut trees = Subtrees::default();
+    if let Some(node) = filter.node_id {
+        trees.sub = subtree(store, org, node.as_uuid()).await?;
     }
-    if !first {
-        sql.push(" ");
+    if let Some(node) = scope.and_then(|s| s.within) {
+        trees.reach = subtree(store, org, node).await?;
     }
+    Ok(trees)
+}
+
+/// `node` and every live node below it.
+async fn subtree(store: &Store, org: OrgId, node: Uuid) -> Result<Vec<Uuid>> {
+    Ok(on_conn!(store store, c => sqlx::query_scalar(
+        "WITH RECURSIVE tree (id) AS (
+             SELECT id FROM nodes WHERE org_id = $1 AND deleted_at IS NULL AND id = $2
+             UNION
+             SELECT n.id FROM nodes n JOIN tree ON n.parent_id = tree.id
+             WHERE n.deleted_at IS NULL
+         )
+         SELECT id FROM tree",
+    )
+    .bind(org.as_uuid())
+    .bind(node)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Appends `(a, b, …)`, the placeholders of `ids`.
+fn push_list(sql: &mut Sql, ids: &[Uuid]) {
+    sql.push("(");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.arg(Arg::Uuid(*id));
+    }
+    sql.push(")");
 }
 
 /// The access filter: the caller, placements within the scope's subtree or at its nodes,
 /// members of the scope's groups.
-fn scope_filter(sql: &mut Sql, scope: Option<&Scope>) {
+///
+/// As one set (`u.id IN (… UNION ALL …)`) the scope can drive the query: fetch its users,
+/// then sort them, which suits a small scope. With `walk` the query walks the sort order's
+/// index instead and checks each user met against the scope, which finds a page of a large
+/// scope sooner: on SQLite the set is kept from driving (`+u.id`) and checked in memory; on
+/// PostgreSQL, which would build the whole set first, each user is probed (`EXISTS`).
+fn scope_filter(sql: &mut Sql, scope: Option<&Scope>, trees: &Subtrees, walk: bool) {
     let Some(scope) = scope else { return };
-    sql.push(" AND (u.id = ");
-    sql.arg(Arg::Uuid(scope.own));
-    if scope.within.is_some() {
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM placements rp JOIN reach ON reach.id = rp.node_id
-                         WHERE rp.user_id = u.id)",
-        );
-    }
-    if !scope.nodes.is_empty() {
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM placements np WHERE np.user_id = u.id AND np.node_id IN (",
-        );
-        for (i, node) in scope.nodes.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
+    let sqlite = sql.backend == Backend::Sqlite;
+    if walk && !sqlite {
+        sql.push(" AND (u.id = ");
+        sql.arg(Arg::Uuid(scope.own));
+        for nodes in [&trees.reach, &scope.nodes] {
+            if !nodes.is_empty() {
+                sql.push(
+                    " OR EXISTS (SELECT 1 FROM placements rp WHERE rp.user_id = u.id
+                                 AND rp.node_id IN ",
+                );
+                push_list(sql, nodes);
+                sql.push(")");
             }
-            sql.arg(Arg::Uuid(*node));
         }
-        sql.push("))");
-    }
-    if !scope.groups.is_empty() {
-        sql.push(" OR u.command_group_id IN (");
-        for (i, group) in scope.groups.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.arg(Arg::Uuid(*group));
+        if !scope.groups.is_empty() {
+            sql.push(" OR u.command_group_id IN ");
+            push_list(sql, &scope.groups);
         }
         sql.push(")");
+        return;
+    }
+    let id = if walk { "+u.id" } else { "u.id" };
+    write!(
+        sql.text,
+        " AND {id} IN (SELECT su.id FROM users su WHERE su.id = "
+    )
+    .unwrap_or_default();
+    sql.arg(Arg::Uuid(scope.own));
+    for nodes in [&trees.reach, &scope.nodes] {
+        if !nodes.is_empty() {
+            sql.push(" UNION ALL SELECT rp.user_id FROM placements rp WHERE rp.node_id IN ");
+            push_list(sql, nodes);
+        }
+    }
+    if !scope.groups.is_empty() {
+        sql.push(
+            " UNION ALL SELECT gu.id FROM users gu
+              WHERE gu.org_id = $1 AND gu.command_group_id IN ",
+        );
+        push_list(sql, &scope.groups);
     }
     sql.push(")");
 }
 
 /// The `WHERE` clause of the filter (the default placement joins must be present when
 /// the filter has a search text).
-fn filters(sql: &mut Sql, filter: &UserFilter) {
+fn filters(sql: &mut Sql, filter: &UserFilter, trees: &Subtrees) {
     sql.push(" WHERE u.org_id = $1 AND u.status <> 'deleted' AND u.status IN (");
     let statuses: Vec<&str> = if filter.statuses.is_empty() {
         vec!["active"]
@@ -743,31 +868,89 @@ fn filters(sql: &mut Sql, filter: &UserFilter) {
         sql.arg(Arg::Text(kind.as_str().to_owned()));
     }
     if filter.node_id.is_some() {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM placements p JOIN sub ON sub.id = p.node_id
-                          WHERE p.user_id = u.id)",
-        );
+        if trees.sub.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND u.id IN (SELECT p.user_id FROM placements p WHERE p.node_id IN ");
+            push_list(sql, &trees.sub);
+            sql.push(")");
+        }
     }
     if let Some(q) = &filter.q {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        search(sql, q);
+    }
+}
+
+/// Search texts shorter than this match by prefix: a trigram index needs three characters.
+pub const SUBSTRING_MIN: usize = 3;
+
+/// The search condition. Three characters or more: a case-insensitive substring of
+/// "first last", the display name, the login, the email or the employee number, found
+/// through the trigram index (SQLite FTS5 `users_search`, PostgreSQL `pg_trgm` on
+/// `search_text`), or of the default placement's node or role name. Shorter: a prefix of
+/// one of these, compared on the indexed lower-case columns.
+fn search(sql: &mut Sql, q: &str) {
+    let lower = q.to_lowercase();
+    let escaped = lower
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    if lower.chars().count() >= SUBSTRING_MIN {
         let p = sql.arg_name(Arg::Text(format!("%{escaped}%")));
-        write!(
-            sql.text,
-            " AND (lower(u.first_name) LIKE {p} ESCAPE '\\'
-               OR lower(u.last_name) LIKE {p} ESCAPE '\\'
-               OR lower(u.first_name || ' ' || u.last_name) LIKE {p} ESCAPE '\\'
-               OR lower(u.display_name) LIKE {p} ESCAPE '\\'
-               OR u.login_normalized LIKE {p} ESCAPE '\\'
-               OR lower(u.email) LIKE {p} ESCAPE '\\'
-               OR lower(u.employee_number) LIKE {p} ESCAPE '\\'
-               OR lower(dn.name) LIKE {p} ESCAPE '\\'
-               OR lower(dr.name) LIKE {p} ESCAPE '\\')"
-        )
+        let names = format!(
+            "SELECT sp.user_id FROM placements sp
+             WHERE sp.is_default = TRUE
+               AND sp.node_id IN (SELECT id FROM nodes WHERE org_id = $1
+                                  AND lower(name) LIKE {p} ESCAPE '\\')
+             UNION SELECT sr.user_id FROM placements sr
+             WHERE sr.is_default = TRUE
+               AND sr.role_id IN (SELECT id FROM roles WHERE org_id = $1
+                                  AND lower(name) LIKE {p} ESCAPE '\\')"
+        );
+        match sql.backend {
+            Backend::Sqlite => {
+                // A quoted FTS5 phrase: the trigrams of `q`, consecutive.
+                let phrase = format!("\"{}\"", lower.replace('"', "\"\""));
+                let m = sql.arg_name(Arg::Text(phrase));
+                write!(
+                    sql.text,
+                    " AND u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH {m}
+                         UNION SELECT su.rowid FROM users su WHERE su.id IN ({names}))"
+                )
+            }
+            Backend::Postgres => write!(
+                sql.text,
+                " AND u.id IN (SELECT id FROM users WHERE org_id = $1
+                                 AND search_text LIKE {p} ESCAPE '\\'
+                               UNION {names})"
+            ),
+        }
         .unwrap_or_default();
+    } else {
+        // [prefix, prefix + U+10FFFF): every text starting with the prefix, as a range
+        // an index on the column answers.
+        let lo = sql.arg_name(Arg::Text(lower.clone()));
+        let hi = sql.arg_name(Arg::Text(format!("{lower}\u{10FFFF}")));
+        sql.push(" AND (");
+        for (i, column) in [
+            "lower(u.last_name)",
+            "lower(u.first_name)",
+            "lower(u.display_name)",
+            "u.login_normalized",
+            "lower(u.email)",
+            "lower(u.employee_number)",
+            "lower(dn.name)",
+            "lower(dr.name)",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            write!(sql.text, "({column} >= {lo} AND {column} < {hi})").unwrap_or_default();
+        }
+        sql.push(")");
     }
 }
 
@@ -799,13 +982,15 @@ enum Arg {
 struct Sql {
     text: String,
     args: Vec<Arg>,
+    backend: Backend,
 }
 
 impl Sql {
-    fn new(org: OrgId) -> Self {
+    fn new(org: OrgId, backend: Backend) -> Self {
         Self {
             text: String::new(),
             args: vec![Arg::Uuid(org.as_uuid())],
+            backend,
         }
     }
 

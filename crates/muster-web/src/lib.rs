@@ -37,6 +37,8 @@ pub struct AppState {
     pub access: Arc<muster_service::access::AccessCache>,
     /// Where employee files and photos are kept.
     pub blobs: muster_service::blobs::Blobs,
+    /// Up to how many users the user list counts exactly (it estimates above).
+    pub exact_total: i64,
 }
 
 /// Builds the application: every route with its middleware.

@@ -176,4 +176,22 @@ pub enum DevCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Generate an organization of N users for load tests and benchmarks: a tree of
+    /// regions, divisions, areas and locations, roles, a command hierarchy and a random
+    /// roster (some inactive, banned, retired, separated). Prints what it made, the
+    /// administrators' password and API tokens, and how long it took.
+    Seed {
+        /// How many users (administrators included).
+        #[arg(long)]
+        users: u64,
+        /// The organization's name (its sign-in handle must be free).
+        #[arg(long)]
+        org: String,
+        /// Seed of the random roster: the same seed draws the same people.
+        #[arg(long, default_value_t = 8)]
+        seed: u64,
+        /// Print the summary as one JSON object (for scripts).
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_FILE: &str = "muster.toml";
 
 /// Keys settable through `MUSTER_<KEY>` environment variables.
-const ENV_KEYS: [&str; 27] = [
+const ENV_KEYS: [&str; 28] = [
     "bind",
     "data_dir",
     "database_url",
@@ -45,6 +45,7 @@ const ENV_KEYS: [&str; 27] = [
     "s3_secret_access_key",
     "s3_allow_http",
     "upload_max_bytes",
+    "list_exact_total",
 ];
 
 /// Where employee files and photos are kept.
@@ -140,6 +141,8 @@ pub struct Config {
     pub s3_allow_http: bool,
     /// The largest upload accepted at all, in bytes (organizations choose less).
     pub upload_max_bytes: u64,
+    /// The user list counts its matches exactly up to this many and estimates above.
+    pub list_exact_total: i64,
 }
 
 #[derive(Serialize)]
@@ -162,6 +165,7 @@ struct Defaults {
     s3_region: &'static str,
     s3_allow_http: bool,
     upload_max_bytes: u64,
+    list_exact_total: i64,
 }
 
 impl Config {
@@ -187,6 +191,7 @@ impl Config {
             s3_region: "us-east-1",
             s3_allow_http: false,
             upload_max_bytes: 100 * 1024 * 1024,
+            list_exact_total: muster_service::paging::EXACT_TOTAL,
         }));
         match file {
             Some(path) => {
@@ -286,6 +291,7 @@ impl fmt::Debug for Config {
             )
             .field("s3_allow_http", &self.s3_allow_http)
             .field("upload_max_bytes", &self.upload_max_bytes)
+            .field("list_exact_total", &self.list_exact_total)
             .finish()
     }
 }
@@ -324,6 +330,7 @@ mod tests {
             s3_secret_access_key: Some(SecretString::from("s3secret")),
             s3_allow_http: false,
             upload_max_bytes: 1024,
+            list_exact_total: 10,
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3secret"), "{shown}");

@@ -21,13 +21,13 @@ use crate::{Result, ServiceError};
 
 /// The ids of everything the roster refers to.
 pub(super) struct Ids {
-    org: OrgId,
-    root: NodeId,
+    pub(super) org: OrgId,
+    pub(super) root: NodeId,
     regions: Vec<NodeId>,
     divisions: Vec<NodeId>,
     locations: Vec<NodeId>,
-    roles: RoleIds,
-    groups: [CommandGroupId; GROUPS.len()],
+    pub(super) roles: RoleIds,
+    pub(super) groups: [CommandGroupId; GROUPS.len()],
     items: HashMap<(&'static str, &'static str), ReferenceItemId>,
 }
 
@@ -49,13 +49,17 @@ impl Ids {
         }
     }
 
-    fn item(&self, list: &'static str, name: Option<&'static str>) -> Option<ReferenceItemId> {
+    pub(super) fn item(
+        &self,
+        list: &'static str,
+        name: Option<&'static str>,
+    ) -> Option<ReferenceItemId> {
         name.and_then(|name| self.items.get(&(list, name)).copied())
     }
 }
 
 /// One id per role, drawn before the roles are written.
-struct RoleIds {
+pub(super) struct RoleIds {
     administrator: RoleId,
     employee: RoleId,
     regional_administrator: RoleId,
@@ -66,7 +70,7 @@ struct RoleIds {
 }
 
 impl RoleIds {
-    fn get(&self, role: DemoRole) -> RoleId {
+    pub(super) fn get(&self, role: DemoRole) -> RoleId {
         match role {
             DemoRole::Administrator => self.administrator,
             DemoRole::Employee => self.employee,
@@ -81,6 +85,14 @@ impl RoleIds {
 
 /// Writes the tree, the roles, the reference lists and the command hierarchy.
 pub(super) async fn structure(tx: &mut Tx, skeleton: &Skeleton, now: DbTime) -> Result<Ids> {
+    let mut ids = frame(tx, skeleton, now).await?;
+    tree(tx, &mut ids, skeleton.kinds, now).await?;
+    Ok(ids)
+}
+
+/// Writes the roles, the reference lists and the command hierarchy, but no tree below the
+/// root.
+pub(super) async fn frame(tx: &mut Tx, skeleton: &Skeleton, now: DbTime) -> Result<Ids> {
     let mut ids = Ids {
         org: skeleton.org,
         root: skeleton.root,
@@ -99,7 +111,6 @@ pub(super) async fn structure(tx: &mut Tx, skeleton: &Skeleton, now: DbTime) -> 
         groups: GROUPS.map(|_| CommandGroupId::new()),
         items: HashMap::new(),
     };
-    tree(tx, &mut ids, skeleton.kinds, now).await?;
     roles(tx, &ids, skeleton.kinds, now).await?;
     ids.items = lists(tx, ids.org, now).await?;
     hierarchy(tx, &ids, now).await?;
@@ -137,7 +148,8 @@ async fn tree(tx: &mut Tx, ids: &mut Ids, kinds: [NodeKindId; 4], now: DbTime) -
     Ok(())
 }
 
-async fn add_node(
+/// Adds a node below `parent`.
+pub(super) async fn add_node(
     tx: &mut Tx,
     org: OrgId,
     parent: NodeId,

@@ -208,6 +208,7 @@ async fn list_users(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Page<UserSummary>>, Problem> {
     let (filter, page) = parse_list_query(query.as_deref().unwrap_or_default())?;
+    let page = page.with_exact_total(state.exact_total);
     Ok(Json(users::list(&state.store, &ctx, filter, &page).await?))
 }
 
@@ -517,6 +518,7 @@ fn whole_page(placements: Vec<Placement>) -> Page<Placement> {
         total: i64::try_from(placements.len()).unwrap_or(i64::MAX),
         items: placements,
         next_cursor: None,
+        total_is_estimate: false,
     }
 }
 

@@ -1,6 +1,11 @@
 //! The users list: search, filters, three-click column sort, paging with "1–10 of 50"
 //! and a page-size picker. It pages through `muster_service::users::list`, the same
 //! access-filtered query as `GET /api/v1/users`.
+//!
+//! "Next" links carry the keyset cursor of the page (`after`), so walking forward costs
+//! the same at any depth; a page reached by number alone ("Previous", a typed URL) is
+//! found by skipping through the earlier pages by cursor. Past the exact-count bound
+//! the total is an estimate and reads "of about 48,000".
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -27,6 +32,7 @@ pub(crate) struct ListQuery {
     order: Option<String>,
     size: Option<String>,
     page: Option<String>,
+    after: Option<String>,
     kind: Option<String>,
     inactive: Option<String>,
     others: Option<String>,
@@ -40,6 +46,8 @@ struct ListState {
     order: SortOrder,
     size: u32,
     page: u32,
+    /// The cursor of the page before `page`, when the link carried it.
+    after: Option<String>,
     kind: Option<LoginKind>,
     inactive: bool,
     others: bool,
@@ -73,6 +81,7 @@ impl ListState {
                 .and_then(|p| p.parse().ok())
                 .filter(|p| *p >= 1)
                 .unwrap_or(1),
+            after: query.after.filter(|a| !a.is_empty()),
             kind: query.kind.and_then(|k| k.parse().ok()),
             inactive: flag(query.inactive),
             others: flag(query.others),
@@ -123,6 +132,9 @@ impl ListState {
         out.push(("size", self.size.to_string()));
         if with_page && self.page > 1 {
             out.push(("page", self.page.to_string()));
+            if let Some(after) = &self.after {
+                out.push(("after", after.clone()));
+            }
         }
         out
     }
@@ -176,7 +188,7 @@ struct UsersPage {
     rows: Vec<Row>,
     range: String,
     page: u32,
-    pages: u32,
+    pages: String,
     prev: String,
     next: String,
     keep: Vec<(&'static str, String)>,
@@ -198,26 +210,30 @@ pub(crate) async fn list(
     let pages = total.div_ceil(list.size).max(1);
     let first = (list.page - 1) * list.size + 1;
     let end = first + u32::try_from(page.items.len()).unwrap_or(0) - 1;
+    let about = if page.total_is_estimate { "about " } else { "" };
     let range = if page.items.is_empty() {
-        format!("0 of {total}")
+        format!("0 of {about}{}", grouped(total))
     } else {
-        format!("{first}\u{2013}{end} of {total}")
-    };
-    let at = |n: u32| {
-        let mut s = list.clone();
-        s.page = n;
-        s.href()
+        format!("{first}\u{2013}{end} of {about}{}", grouped(total))
     };
     let prev = if list.page > 1 {
-        at(list.page - 1)
+        let mut s = list.clone();
+        s.page = list.page - 1;
+        s.after = None;
+        s.href()
     } else {
         String::new()
     };
-    let next = if list.page < pages {
-        at(list.page + 1)
-    } else {
-        String::new()
+    let next = match &page.next_cursor {
+        Some(cursor) => {
+            let mut s = list.clone();
+            s.page = list.page + 1;
+            s.after = Some(cursor.clone());
+            s.href()
+        }
+        None => String::new(),
     };
+    let pages = format!("{about}{}", grouped(pages.max(list.page)));
     let columns = columns(&list);
     let rows = page.items.iter().map(row).collect();
     let keep = list
@@ -247,18 +263,37 @@ pub(crate) async fn list(
     .into_response()
 }
 
-/// The page `list.page` (clamped to the last page), skipping earlier pages by cursor.
+/// The page `list.page`: straight from its cursor when the link carried one, else
+/// (clamped to the last page) by skipping the earlier pages by cursor.
 async fn fetch(
     state: &AppState,
     ctx: &Ctx,
     filter: &UserFilter,
     list: &mut ListState,
 ) -> Result<Page<UserSummary>, muster_service::ServiceError> {
+    let bound = state.exact_total;
+    if list.page > 1
+        && let Some(after) = &list.after
+    {
+        let request = PageRequest::new(Some(list.size), Some(after.clone()))?;
+        if let Ok(page) = users::list(
+            &state.store,
+            ctx,
+            filter.clone(),
+            &request.with_exact_total(bound),
+        )
+        .await
+        {
+            return Ok(page);
+        }
+        // A stale or foreign cursor: find the page by number instead.
+        list.after = None;
+    }
     let first = users::list(
         &state.store,
         ctx,
         filter.clone(),
-        &PageRequest::first(list.size),
+        &PageRequest::first(list.size).with_exact_total(bound),
     )
     .await?;
     let total = u32::try_from(first.total).unwrap_or(u32::MAX);
@@ -267,21 +302,42 @@ async fn fetch(
     if list.page == 1 {
         return Ok(first);
     }
-    // Skip (page - 1) * size items in steps of at most 500 (the largest page).
+    // Skip (page - 1) * size items in steps of at most 500 (the largest page); the steps
+    // need no total, so they count only as far as the smallest bound.
     let mut skip = (list.page - 1) * list.size;
     let mut cursor = None;
     while skip > 0 {
         let step = skip.min(500);
-        let request = PageRequest::new(Some(step), cursor.take())?;
+        let request = PageRequest::new(Some(step), cursor.take())?.with_exact_total(1);
         let skipped = users::list(&state.store, ctx, filter.clone(), &request).await?;
         cursor = skipped.next_cursor;
         skip -= step;
         if cursor.is_none() {
-            break;
+            // The list ended before the page (the estimate was high): nothing to show.
+            return Ok(Page {
+                items: Vec::new(),
+                ..first
+            });
         }
     }
-    let request = PageRequest::new(Some(list.size), cursor)?;
-    users::list(&state.store, ctx, filter.clone(), &request).await
+    let request = PageRequest::new(Some(list.size), cursor)?.with_exact_total(bound);
+    let mut page = users::list(&state.store, ctx, filter.clone(), &request).await?;
+    page.total = first.total;
+    page.total_is_estimate = first.total_is_estimate;
+    Ok(page)
+}
+
+/// `48000` as `48,000`.
+fn grouped(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The headers: name, login, default location, role there, phone, last sign-in.

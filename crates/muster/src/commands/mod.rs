@@ -22,6 +22,6 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,
         Command::Purge(args) => purge::run(&config, &args).await,
-        Command::Dev(args) => dev::run(&args).await,
+        Command::Dev(args) => dev::run(&config, &args).await,
     }
 }

@@ -86,6 +86,7 @@ pub(crate) async fn run(config: &Config, args: &ServeArgs) -> anyhow::Result<()>
         cookie_secure: config.cookie_secure,
         access,
         blobs,
+        exact_total: config.list_exact_total,
     });
     axum::serve(
         listener,

@@ -25,6 +25,7 @@ mod personnel;
 mod pictures;
 mod retention;
 mod robustness;
+mod scale;
 mod scim;
 mod server;
 mod smtp;
