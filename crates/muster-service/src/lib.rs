@@ -16,6 +16,9 @@ pub mod directory;
 mod error;
 pub mod files;
 pub mod hierarchy;
+pub mod import;
+pub mod export;
+pub mod bulk;
 pub mod images;
 pub mod modules;
 pub mod nodes;
@@ -33,6 +36,7 @@ pub mod scim;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 
 pub use context::{Actor, Ctx};

@@ -504,6 +504,46 @@ pub(crate) async fn welcome(
     Ok(queued.into_iter().collect())
 }
 
+/// Queues the invitation of an imported user who has no password yet, inside the
+/// importing transaction: it names the organization, its sign-in handle and the login,
+/// and says that a temporary password follows when an administrator sends one (a password
+/// reset). Only `password` users with an email address are invited. Returns what was
+/// queued (possibly nothing).
+pub(crate) async fn invitation(tx: &mut Tx, ctx: &Ctx, user: &User) -> Result<Vec<Queued>> {
+    let Some(email) = user.email.clone() else {
+        return Ok(Vec::new());
+    };
+    if user.login_kind != LoginKind::Password {
+        return Ok(Vec::new());
+    }
+    let org = org_identity(tx, ctx).await?;
+    let letter = Letter::new(&org, user);
+    let subject = format!("You are invited to {}", letter.org_name);
+    let body = format!(
+        "Hello {},\n\nAn account has been created for you at {}:\n\n{}\nIt has no password \
+         yet. Your administrator will send you a temporary password by email when your \
+         account is ready; you will then choose your own the first time you sign in.\n\n{}",
+        letter.greeting,
+        letter.org_name,
+        letter.details(None),
+        letter.closing()
+    );
+    let queued = enqueue(
+        tx,
+        ctx,
+        Message {
+            user_id: Some(user.id),
+            channel: Channel::Email,
+            recipient: email,
+            subject,
+            body,
+            category: CATEGORY_ACCOUNT.to_owned(),
+        },
+    )
+    .await?;
+    Ok(queued.into_iter().collect())
+}
+
 /// Queues the messages of a password reset inside the resetting transaction: the email
 /// with the temporary password to the user's email address, and a short notice (without
 /// the password) by text message when they have a mobile phone with a known carrier.
