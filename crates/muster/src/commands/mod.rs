@@ -7,6 +7,7 @@ mod init;
 mod migrate;
 mod org;
 mod serve;
+mod user;
 
 use crate::cli::Command;
 use crate::config::Config;
@@ -20,6 +21,7 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,
+        Command::User(args) => user::run(&config, &args).await,
         Command::Dev(args) => dev::run(&args).await,
     }
 }
