@@ -226,6 +226,12 @@ fn plan(ctx: &Ctx, request: &BulkRequest, user: &User) -> Result<Option<Plan>> {
         if user.status == target {
             return Ok(None);
         }
+        if ctx.actor.user() == Some(id) && target != UserStatus::Active {
+            return Err(ServiceError::conflict(
+                "status",
+                "you cannot lock yourself out: ask another administrator",
+            ));
+        }
         let reason = users::prepare_transition(ctx, id, &step)?;
         return Ok(Some(Plan::Step(step, reason)));
     }

@@ -669,8 +669,12 @@ async fn validate(
             continue;
         }
         let ParsedRow { request, problems } = parse_row(&columns, &record, directory, options.passwords);
+        // A column already reported (say, a placement naming no node) is not reported
+        // again by the checks that follow (no placement at all).
+        let mut reported: Vec<String> = Vec::new();
         for (column, message) in problems {
             mark(&mut report, &mut bad, row, Some(&column), message);
+            reported.push(column);
         }
         if let Err(e) = users::may_create(ctx, &request) {
             bad.insert(row);
@@ -682,7 +686,9 @@ async fn validate(
         if let Err(errors) = users::check_create(ctx, request, min_length) {
             for error in errors.errors() {
                 let column = columns.column_for(&error.field);
-                mark(&mut report, &mut bad, row, Some(&column), error.message.clone());
+                if !reported.contains(&column) {
+                    mark(&mut report, &mut bad, row, Some(&column), error.message.clone());
+                }
             }
         }
         if !login.is_empty() {

@@ -189,7 +189,7 @@ pub(crate) async fn agency(backend: Backend) -> Agency {
 
 impl Agency {
     /// Signs `login` in and returns an API client on the session.
-    async fn session(&self, login: &str) -> Api {
+    pub(crate) async fn session(&self, login: &str) -> Api {
         let reply = self
             .app
             .client
