@@ -288,7 +288,10 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
     {
         return Err(ValidationErrors::single(
             "reason",
-            format!("must be at most {} characters", muster_domain::user::FREE_TEXT_MAX),
+            format!(
+                "must be at most {} characters",
+                muster_domain::user::FREE_TEXT_MAX
+            ),
         )
         .into());
     }
@@ -318,8 +321,10 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
     }
     let mut outcome = BulkOutcome {
         preview: request.preview,
-        selected: u64::try_from(selected.len() + refused.iter().filter(|r| r.login.is_none()).count())
-            .unwrap_or(u64::MAX),
+        selected: u64::try_from(
+            selected.len() + refused.iter().filter(|r| r.login.is_none()).count(),
+        )
+        .unwrap_or(u64::MAX),
         changed: u64::try_from(plans.len()).unwrap_or(u64::MAX),
         unchanged,
         refused,
@@ -332,7 +337,15 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
             .refused
             .iter()
             .take(5)
-            .map(|r| format!("{}: {}", r.login.as_deref().map_or_else(|| r.user_id.to_string(), str::to_owned), r.reason))
+            .map(|r| {
+                format!(
+                    "{}: {}",
+                    r.login
+                        .as_deref()
+                        .map_or_else(|| r.user_id.to_string(), str::to_owned),
+                    r.reason
+                )
+            })
             .collect();
         return Err(ServiceError::conflict(
             "user_ids",
@@ -361,12 +374,16 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
             Plan::Step(step, reason) => users::transition_in(&mut tx, ctx, id, None, &step, reason)
                 .await
                 .map(|_| ()),
-            Plan::AddPlacement(placement) => users::add_placement_in(&mut tx, ctx, id, None, &placement)
-                .await
-                .map(|_| ()),
-            Plan::ChangeRole(node, patch) => users::update_placement_in(&mut tx, ctx, id, node, None, &patch)
-                .await
-                .map(|_| ()),
+            Plan::AddPlacement(placement) => {
+                users::add_placement_in(&mut tx, ctx, id, None, &placement)
+                    .await
+                    .map(|_| ())
+            }
+            Plan::ChangeRole(node, patch) => {
+                users::update_placement_in(&mut tx, ctx, id, node, None, &patch)
+                    .await
+                    .map(|_| ())
+            }
             Plan::Reset => match secrets.next() {
                 Some((password, hash)) => {
                     let credentials = Credentials {
@@ -377,7 +394,9 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
                         .await
                         .map(|_| ())
                 }
-                None => Err(ServiceError::Hashing("a temporary password is missing".to_owned())),
+                None => Err(ServiceError::Hashing(
+                    "a temporary password is missing".to_owned(),
+                )),
             },
         };
         done.map_err(|e| for_user(&user.login, e))?;
@@ -390,10 +409,9 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
 /// Names the user an error of a bulk action is about (nothing was changed).
 fn for_user(login: &str, error: ServiceError) -> ServiceError {
     match error {
-        ServiceError::Conflict { field, message } => ServiceError::conflict(
-            field,
-            format!("{login}: {message}; nothing was changed"),
-        ),
+        ServiceError::Conflict { field, message } => {
+            ServiceError::conflict(field, format!("{login}: {message}; nothing was changed"))
+        }
         ServiceError::Validation(errors) => {
             let mut out = ValidationErrors::new();
             for e in errors.errors() {

@@ -28,8 +28,15 @@ pub enum Format {
 }
 
 /// The values of a user's columns, in [`COLUMNS`] order, then the placements.
-fn values(user: &ExportUserRow, placements: &[&ExportPlacementRow], directory: &Directory) -> Vec<String> {
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+fn values(
+    user: &ExportUserRow,
+    placements: &[&ExportPlacementRow],
+    directory: &Directory,
+) -> Vec<String> {
+    let date = |d: Option<chrono::NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
     let placements = placements
         .iter()
@@ -90,7 +97,8 @@ pub async fn export(
         let (Some(first), Some(last)) = (page.first(), page.last()) else {
             break;
         };
-        let placements = store_transfer::placements_between(store, ctx.org, first.id, last.id).await?;
+        let placements =
+            store_transfer::placements_between(store, ctx.org, first.id, last.id).await?;
         let mut at = 0;
         let mut lines = Vec::with_capacity(page.len() * 160);
         for user in &page {
@@ -110,7 +118,11 @@ pub async fn export(
                     .iter()
                     .zip(row)
                     .map(|(k, v)| {
-                        let v = if v.is_empty() { Value::Null } else { Value::String(v) };
+                        let v = if v.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(v)
+                        };
                         ((*k).to_owned(), v)
                     })
                     .collect();

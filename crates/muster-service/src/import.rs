@@ -273,7 +273,9 @@ impl Columns {
     fn map(header: &StringRecord, mapping: &[(String, String)], report: &mut ImportReport) -> Self {
         let overrides: HashMap<String, Field> = mapping
             .iter()
-            .filter_map(|(column, field)| Some((normalize(column), field_named(&normalize(field))?)))
+            .filter_map(|(column, field)| {
+                Some((normalize(column), field_named(&normalize(field))?))
+            })
             .collect();
         let mut fields = Vec::new();
         let mut seen = HashSet::new();
@@ -314,7 +316,11 @@ impl Columns {
                  columns, not both",
             );
         } else if single && !(fields.contains(&Field::Node) && fields.contains(&Field::Role)) {
-            report.problem(1, None, "a `node` column needs a `role` column, and the other way round");
+            report.problem(
+                1,
+                None,
+                "a `node` column needs a `role` column, and the other way round",
+            );
         } else if !single && !fields.contains(&Field::Placements) {
             report.problem(
                 1,
@@ -339,12 +345,10 @@ impl Columns {
 
     /// The file's column a validation error on `field` (as the API names it) is about.
     fn column_for(&self, api_field: &str) -> String {
-        let base = api_field
-            .split(['.', '['])
-            .next()
-            .unwrap_or(api_field);
+        let base = api_field.split(['.', '[']).next().unwrap_or(api_field);
         let field = if base == "placements" {
-            self.header_of(Field::Placements).or_else(|| self.header_of(Field::Node))
+            self.header_of(Field::Placements)
+                .or_else(|| self.header_of(Field::Node))
         } else {
             COLUMNS
                 .iter()
@@ -393,7 +397,9 @@ fn parse_row(
             Field::Column("title_designation") => request.title_designation = text(),
             Field::Column("hire_date" | "start_date") if !value.is_empty() => {
                 match parse_date(value) {
-                    Ok(date) if *field == Field::Column("hire_date") => request.hire_date = Some(date),
+                    Ok(date) if *field == Field::Column("hire_date") => {
+                        request.hire_date = Some(date)
+                    }
                     Ok(date) => request.start_date = Some(date),
                     Err(message) => fail(message),
                 }
@@ -418,7 +424,9 @@ fn parse_row(
                     .enumerate()
                 {
                     let Some((node, role)) = part.split_once(NODE_ROLE_SEPARATOR) else {
-                        fail(format!("write each placement as NODE{NODE_ROLE_SEPARATOR}ROLE, not {part:?}"));
+                        fail(format!(
+                            "write each placement as NODE{NODE_ROLE_SEPARATOR}ROLE, not {part:?}"
+                        ));
                         continue;
                     };
                     match placement(directory, node, role, n == 0) {
@@ -496,7 +504,13 @@ impl<'a> Rows<'a> {
     }
 
     /// The next record: its row, bytes read so far, and the text or what is wrong with it.
-    fn next(&mut self) -> Option<(u64, u64, std::result::Result<StringRecord, (Option<usize>, String)>)> {
+    fn next(
+        &mut self,
+    ) -> Option<(
+        u64,
+        u64,
+        std::result::Result<StringRecord, (Option<usize>, String)>,
+    )> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
@@ -514,7 +528,11 @@ impl<'a> Rows<'a> {
             }
             Err(e) => {
                 let row = e.position().map_or(0, csv::Position::line);
-                Some((row, self.reader.position().byte(), Err((None, format!("cannot be read: {e}")))))
+                Some((
+                    row,
+                    self.reader.position().byte(),
+                    Err((None, format!("cannot be read: {e}"))),
+                ))
             }
         }
     }
@@ -542,11 +560,14 @@ fn check_encoding(source: &dyn Source) -> Result<Option<String>> {
     }
     let start = &start[..filled];
     if start.is_empty() {
-        return Ok(Some("the file is empty: it needs a header row and a row per user".to_owned()));
+        return Ok(Some(
+            "the file is empty: it needs a header row and a row per user".to_owned(),
+        ));
     }
     if start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]) {
         return Ok(Some(
-            "the file is UTF-16 text; save it as UTF-8 (\"CSV UTF-8\") and import it again".to_owned(),
+            "the file is UTF-16 text; save it as UTF-8 (\"CSV UTF-8\") and import it again"
+                .to_owned(),
         ));
     }
     Ok(None)
@@ -611,7 +632,11 @@ async fn validate(
             return Ok((report, bad, refused));
         }
         None => {
-            report.problem(1, None, "the file is empty: it needs a header row and a row per user");
+            report.problem(
+                1,
+                None,
+                "the file is empty: it needs a header row and a row per user",
+            );
             return Ok((report, bad, refused));
         }
     };
@@ -645,7 +670,9 @@ async fn validate(
         let record = match record {
             Ok(record) => record,
             Err((field, message)) => {
-                let column = field.and_then(|i| columns.headers.get(i)).map(String::as_str);
+                let column = field
+                    .and_then(|i| columns.headers.get(i))
+                    .map(String::as_str);
                 mark(&mut report, &mut bad, row, column, message);
                 continue;
             }
@@ -668,7 +695,8 @@ async fn validate(
             );
             continue;
         }
-        let ParsedRow { request, problems } = parse_row(&columns, &record, directory, options.passwords);
+        let ParsedRow { request, problems } =
+            parse_row(&columns, &record, directory, options.passwords);
         // A column already reported (say, a placement naming no node) is not reported
         // again by the checks that follow (no placement at all).
         let mut reported: Vec<String> = Vec::new();
@@ -679,7 +707,13 @@ async fn validate(
         if let Err(e) = users::may_create(ctx, &request) {
             bad.insert(row);
             refused.push(format!("row {row}: {e}"));
-            report.problem(row, columns.header_of(Field::Placements).or(columns.header_of(Field::Node)), e.to_string());
+            report.problem(
+                row,
+                columns
+                    .header_of(Field::Placements)
+                    .or(columns.header_of(Field::Node)),
+                e.to_string(),
+            );
         }
         let login = request.login.trim().to_lowercase();
         let number = request.employee_number.clone();
@@ -687,14 +721,26 @@ async fn validate(
             for error in errors.errors() {
                 let column = columns.column_for(&error.field);
                 if !reported.contains(&column) {
-                    mark(&mut report, &mut bad, row, Some(&column), error.message.clone());
+                    mark(
+                        &mut report,
+                        &mut bad,
+                        row,
+                        Some(&column),
+                        error.message.clone(),
+                    );
                 }
             }
         }
         if !login.is_empty() {
             if let Some(first) = logins.get(&login) {
                 let column = columns.column_for("login");
-                mark(&mut report, &mut bad, row, Some(&column), format!("the login {login:?} is also on row {first}"));
+                mark(
+                    &mut report,
+                    &mut bad,
+                    row,
+                    Some(&column),
+                    format!("the login {login:?} is also on row {first}"),
+                );
             } else {
                 logins.insert(login.clone(), row);
                 lookups.logins.push((row, login));
@@ -703,24 +749,47 @@ async fn validate(
         if let Some(number) = number {
             if let Some(first) = numbers.get(&number) {
                 let column = columns.column_for("employee_number");
-                mark(&mut report, &mut bad, row, Some(&column), format!("the employee number {number:?} is also on row {first}"));
+                mark(
+                    &mut report,
+                    &mut bad,
+                    row,
+                    Some(&column),
+                    format!("the employee number {number:?} is also on row {first}"),
+                );
             } else {
                 numbers.insert(number.clone(), row);
                 lookups.numbers.push((row, number));
             }
         }
         if lookups.logins.len() >= LOOKUP_BATCH || lookups.numbers.len() >= LOOKUP_BATCH {
-            look_up(store, ctx, &columns, std::mem::take(&mut lookups), &mut report, &mut bad).await?;
+            look_up(
+                store,
+                ctx,
+                &columns,
+                std::mem::take(&mut lookups),
+                &mut report,
+                &mut bad,
+            )
+            .await?;
         }
     }
     look_up(store, ctx, &columns, lookups, &mut report, &mut bad).await?;
     progress.finish();
-    report.valid = report.rows - u64::try_from(bad.len()).unwrap_or(u64::MAX).min(report.rows);
+    report.valid = report.rows
+        - u64::try_from(bad.len())
+            .unwrap_or(u64::MAX)
+            .min(report.rows);
     Ok((report, bad, refused))
 }
 
 /// Records a problem of a data row.
-fn mark(report: &mut ImportReport, bad: &mut HashSet<u64>, row: u64, column: Option<&str>, message: String) {
+fn mark(
+    report: &mut ImportReport,
+    bad: &mut HashSet<u64>,
+    row: u64,
+    column: Option<&str>,
+    message: String,
+) {
     bad.insert(row);
     report.problem(row, column, message);
 }
@@ -787,20 +856,35 @@ pub async fn import(
 ) -> Result<ImportReport> {
     users::may_create(ctx, &CreateUser::default())?;
     let directory = Directory::load(store, ctx.org).await?;
-    let (mut report, bad, refused) = validate(store, ctx, source, options, &directory, progress).await?;
+    let (mut report, bad, refused) =
+        validate(store, ctx, source, options, &directory, progress).await?;
     if !refused.is_empty() && !options.skip_invalid {
         let shown: Vec<&str> = refused.iter().take(5).map(String::as_str).collect();
         let more = refused.len().saturating_sub(shown.len());
         return Err(ServiceError::Forbidden(format!(
             "nothing was imported: {}{}",
             shown.join("; "),
-            if more > 0 { format!("; and {more} more rows") } else { String::new() }
+            if more > 0 {
+                format!("; and {more} more rows")
+            } else {
+                String::new()
+            }
         )));
     }
     if options.dry_run || report.valid == 0 || (!report.is_clean() && !options.skip_invalid) {
         return Ok(report);
     }
-    write(store, ctx, source, options, &directory, &bad, &mut report, progress).await?;
+    write(
+        store,
+        ctx,
+        source,
+        options,
+        &directory,
+        &bad,
+        &mut report,
+        progress,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -838,7 +922,8 @@ async fn write(
         let ParsedRow { request, .. } = parse_row(&columns, &record, directory, options.passwords);
         let checked: CheckedCreate = users::check_create(ctx, request, min_length)
             .map_err(|e| row_failed(row, ServiceError::from(e)))?;
-        let prepared = users::hash_create(checked, options.passwords == PasswordMode::Invite).await?;
+        let prepared =
+            users::hash_create(checked, options.passwords == PasswordMode::Invite).await?;
         users::create_in(&mut tx, ctx, prepared)
             .await
             .map_err(|e| row_failed(row, e))?;

@@ -143,6 +143,8 @@ impl Directory {
         !name.contains([PLACEMENT_SEPARATOR, NODE_ROLE_SEPARATOR])
             && name.trim() == name
             && name.parse::<Uuid>().is_err()
-            && names.get(&name.to_lowercase()).is_some_and(|ids| ids.len() == 1)
+            && names
+                .get(&name.to_lowercase())
+                .is_some_and(|ids| ids.len() == 1)
     }
 }

@@ -555,7 +555,10 @@ pub(crate) fn check_create(
 /// Hashes the secrets of a checked request. With `invitation`, a `password` user gets no
 /// password at all (not even a generated one, so nothing is hashed): they must set one,
 /// and an invitation rather than a welcome is queued for them.
-pub(crate) async fn hash_create(checked: CheckedCreate, invitation: bool) -> Result<PreparedCreate> {
+pub(crate) async fn hash_create(
+    checked: CheckedCreate,
+    invitation: bool,
+) -> Result<PreparedCreate> {
     let CheckedCreate {
         mut user,
         placements,
@@ -1501,16 +1504,7 @@ pub(crate) async fn reset_password_in(
     check_resettable(&before)?;
     let mut after = before.clone();
     after.must_change_password = true;
-    if !store_users::update(
-        tx,
-        ctx.org,
-        &after,
-        before.version,
-        &credentials,
-        ctx.now,
-    )
-    .await?
-    {
+    if !store_users::update(tx, ctx.org, &after, before.version, &credentials, ctx.now).await? {
         return Err(ServiceError::Stale("user"));
     }
     end_sessions_on_new_secrets(tx, ctx, id, &credentials).await?;
@@ -1950,10 +1944,7 @@ pub(crate) async fn update_placement_in(
         return Err(ValidationErrors::single("ends_on", "must not be before starts_on").into());
     }
     if new_node != node {
-        if store_nodes::get_tx(tx, ctx.org, new_node)
-            .await?
-            .is_none()
-        {
+        if store_nodes::get_tx(tx, ctx.org, new_node).await?.is_none() {
             return Err(ValidationErrors::single("node_id", "no such node").into());
         }
         if find_placement(&user, new_node).is_some() {

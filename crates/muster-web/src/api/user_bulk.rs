@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use muster_domain::FieldError;
 use muster_service::bulk::{self, BulkOutcome, BulkRequest};
-use muster_service::import::{self, BytesSource, ImportOptions, ImportReport, NoProgress, PasswordMode};
+use muster_service::import::{
+    self, BytesSource, ImportOptions, ImportReport, NoProgress, PasswordMode,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -69,12 +71,26 @@ impl ImportParams {
             None | Some("") => b',',
             Some("\\t" | "\t" | "tab") => b'\t',
             Some(one) if one.len() == 1 => one.as_bytes()[0],
-            Some(_) => return Err(Problem::invalid_field("delimiter", "must be one ASCII character")),
+            Some(_) => {
+                return Err(Problem::invalid_field(
+                    "delimiter",
+                    "must be one ASCII character",
+                ));
+            }
         };
         let mut mapping = Vec::new();
-        for pair in self.map.as_deref().unwrap_or_default().split(';').filter(|p| !p.trim().is_empty()) {
+        for pair in self
+            .map
+            .as_deref()
+            .unwrap_or_default()
+            .split(';')
+            .filter(|p| !p.trim().is_empty())
+        {
             let Some((column, field)) = pair.split_once('=') else {
-                return Err(Problem::invalid_field("map", "write each mapping COLUMN=FIELD"));
+                return Err(Problem::invalid_field(
+                    "map",
+                    "write each mapping COLUMN=FIELD",
+                ));
             };
             mapping.push((column.trim().to_owned(), field.trim().to_owned()));
         }
@@ -194,7 +210,14 @@ async fn import_users(
 ) -> Result<Json<ImportReport>, Problem> {
     let options = params.options()?;
     let body = csv_body(request, &state).await?;
-    let report = import::import(&state.store, &ctx, &BytesSource(body), &options, &NoProgress).await?;
+    let report = import::import(
+        &state.store,
+        &ctx,
+        &BytesSource(body),
+        &options,
+        &NoProgress,
+    )
+    .await?;
     if !report.is_clean() && !(options.skip_invalid && !options.dry_run) {
         return Err(rows_problem(&report));
     }

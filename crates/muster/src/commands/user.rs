@@ -14,7 +14,9 @@ use muster_service::import::{
     self, FileSource, ImportOptions, ImportReport, PasswordMode, Phase, Progress,
 };
 
-use crate::cli::{ExportFormatArg, PasswordsArg, UserArgs, UserCommand, UserExportArgs, UserImportArgs};
+use crate::cli::{
+    ExportFormatArg, PasswordsArg, UserArgs, UserCommand, UserExportArgs, UserImportArgs,
+};
 use crate::commands::check::organization;
 use crate::config::Config;
 use crate::startup;
@@ -62,7 +64,11 @@ impl Progress for ImportBar {
         let bar = &self.0;
         bar.set_position(bytes);
         let seconds = bar.elapsed().as_secs_f64().max(0.001);
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
         let rate = (rows as f64 / seconds) as u64;
         bar.set_message(format!("{rows} rows, {rate} rows/s"));
     }
@@ -181,7 +187,10 @@ async fn run_export(config: &Config, args: &UserExportArgs) -> anyhow::Result<()
             std::fs::File::create(path)
                 .with_context(|| format!("cannot write {}", path.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout())),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout(),
+        )),
     };
     let progress = |n: u64| bar.set_position(n);
     let count = export::export(&store, &Ctx::system(org), format, &mut *out, &progress).await;

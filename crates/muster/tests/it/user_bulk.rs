@@ -22,9 +22,11 @@ async fn status(api: &Api, id: &str) -> String {
 
 /// Audit events of `action` about `subject`.
 async fn events(api: &Api, action: &str, subject: &str) -> Vec<Value> {
-    api.get(&format!("/audit?action={action}&target_id={subject}&limit=500"))
-        .await
-        .expect(200)["items"]
+    api.get(&format!(
+        "/audit?action={action}&target_id={subject}&limit=500"
+    ))
+    .await
+    .expect(200)["items"]
         .as_array()
         .unwrap()
         .clone()
@@ -74,12 +76,24 @@ async fn a_bulk_status_change_is_previewed_then_applied_to_all_or_none_within_sc
 
     // All or nothing: with refusals, nobody changes.
     let refused = divadmin
-        .post("/users/bulk", &json!({"action": "deactivate", "user_ids": selection}))
+        .post(
+            "/users/bulk",
+            &json!({"action": "deactivate", "user_ids": selection}),
+        )
         .await;
     assert_eq!(refused.status, 409, "{refused:?}");
-    assert!(refused.body["detail"].as_str().unwrap().contains("nothing was changed"));
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed")
+    );
     assert_eq!(status(&a.admin, &a.officer1).await, "active");
-    assert!(events(&a.admin, "user.deactivate", &a.officer1).await.is_empty());
+    assert!(
+        events(&a.admin, "user.deactivate", &a.officer1)
+            .await
+            .is_empty()
+    );
 
     // Within scope and confirmed: both change, each with its own audit event.
     let done = divadmin
@@ -160,18 +174,29 @@ async fn bulk_placements_and_password_resets_are_audited_per_user(backend: Backe
     let mut preview = body.clone();
     preview["preview"] = json!(true);
     let preview = a.admin.post("/users/bulk", &preview).await;
-    assert_eq!(preview.expect(200)["changed"], 3, "divadmin, officer1, multi");
+    assert_eq!(
+        preview.expect(200)["changed"],
+        3,
+        "divadmin, officer1, multi"
+    );
     a.admin.post("/users/bulk", &body).await.expect(200);
     for id in [&a.divadmin, &a.officer1, &a.multi] {
         let user = a.admin.get(&format!("/users/{id}")).await;
         let placements = user.expect(200)["placements"].as_array().unwrap().clone();
         assert!(
-            placements.iter().any(|p| p["node_id"] == a.station2.as_str()
-                && p["role_id"] == a.employee_role.as_str()
-                && p["default"] == false),
+            placements
+                .iter()
+                .any(|p| p["node_id"] == a.station2.as_str()
+                    && p["role_id"] == a.employee_role.as_str()
+                    && p["default"] == false),
             "{placements:?}"
         );
-        assert_eq!(events(&a.admin, "placement.add", id).await.len(), 1);
+        let added = events(&a.admin, "placement.add", id).await;
+        let at_station2 = added
+            .iter()
+            .filter(|e| e["target"]["id"] == a.station2.as_str())
+            .count();
+        assert_eq!(at_station2, 1, "{added:?}");
     }
     let again = a.admin.post("/users/bulk", &body).await;
     assert_eq!(again.expect(200)["unchanged"], 3);
@@ -202,8 +227,14 @@ async fn bulk_placements_and_password_resets_are_audited_per_user(backend: Backe
         .filter(|m| m["subject"].as_str().unwrap().contains("has been reset"))
         .map(|m| m["recipient"].as_str().unwrap().to_owned())
         .collect();
-    assert!(resets.contains(&"officer1@bcpd.gov".to_owned()), "{resets:?}");
-    assert!(resets.contains(&"officer2@bcpd.gov".to_owned()), "{resets:?}");
+    assert!(
+        resets.contains(&"officer1@bcpd.gov".to_owned()),
+        "{resets:?}"
+    );
+    assert!(
+        resets.contains(&"officer2@bcpd.gov".to_owned()),
+        "{resets:?}"
+    );
     for id in [&a.officer1, &a.officer2] {
         assert_eq!(events(&a.admin, "user.reset_password", id).await.len(), 1);
     }
@@ -219,7 +250,10 @@ async fn bulk_placements_and_password_resets_are_audited_per_user(backend: Backe
     let preview = preview.expect(200).clone();
     assert_eq!(refused_ids(&preview), vec![a.officer1.clone()]);
     assert!(
-        preview["refused"][0]["reason"].as_str().unwrap().contains("not allowed"),
+        preview["refused"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed"),
         "{preview}"
     );
 }

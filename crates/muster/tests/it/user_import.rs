@@ -80,7 +80,8 @@ async fn a_bad_row_in_the_middle_writes_nothing_and_is_named_by_row_and_column(b
     assert!(out.stderr.contains("row 3, column email:"), "{out:?}");
     assert!(out.stderr.contains("row 5, column first_name:"), "{out:?}");
     assert!(
-        out.stderr.contains("row 5, column placements: no node is named \"Nowhere\""),
+        out.stderr
+            .contains("row 5, column placements: no node is named \"Nowhere\""),
         "{out:?}"
     );
     assert!(!out.stderr.contains("row 2"), "{out:?}");
@@ -92,7 +93,13 @@ async fn a_bad_row_in_the_middle_writes_nothing_and_is_named_by_row_and_column(b
     // The API names the same rows and columns, and writes nothing either.
     let reply = a
         .admin
-        .send_raw(Method::POST, "/users/import", "text/csv", csv.into_bytes(), None)
+        .send_raw(
+            Method::POST,
+            "/users/import",
+            "text/csv",
+            csv.into_bytes(),
+            None,
+        )
         .await;
     assert_eq!(reply.status, 422, "{reply:?}");
     assert_eq!(reply.content_type(), "application/problem+json");
@@ -122,7 +129,11 @@ async fn a_dry_run_checks_everything_and_writes_nothing(backend: Backend) {
     let out = import(&a, &["--dry-run", &path]).await;
 
     assert!(out.status.success(), "{out:?}");
-    assert!(out.stdout.contains("Dry run: 2 rows, 2 valid; nothing was written."), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Dry run: 2 rows, 2 valid; nothing was written."),
+        "{out:?}"
+    );
     assert_eq!(user_count(&a.admin).await, before);
 
     let reply = a
@@ -156,12 +167,21 @@ async fn an_import_creates_invited_users_with_an_audit_trail(backend: Backend) {
 
     let out = import(
         &a,
-        &["--map", "Given Name=first_name", "--map", "Notes=ignore", &path],
+        &[
+            "--map",
+            "Given Name=first_name",
+            "--map",
+            "Notes=ignore",
+            &path,
+        ],
     )
     .await;
 
     assert!(out.status.success(), "{out:?}");
-    assert!(out.stdout.contains("Imported 2 users from 2 rows."), "{out:?}");
+    assert!(
+        out.stdout.contains("Imported 2 users from 2 rows."),
+        "{out:?}"
+    );
     assert_eq!(user_count(&a.admin).await, before + 2);
     let ann = find(&a.admin, "ann.new").await.unwrap();
     assert_eq!(ann["first_name"], "Ann");
@@ -177,7 +197,9 @@ async fn an_import_creates_invited_users_with_an_audit_trail(backend: Backend) {
         .app
         .client
         .post(format!("{}/api/v1/auth/login", a.app.base_url))
-        .json(&serde_json::json!({"org": a.slug, "login": "ann.new", "password": "whatever-it-is-1"}))
+        .json(
+            &serde_json::json!({"org": a.slug, "login": "ann.new", "password": "whatever-it-is-1"}),
+        )
         .send()
         .await
         .unwrap();
@@ -190,9 +212,19 @@ async fn an_import_creates_invited_users_with_an_audit_trail(backend: Backend) {
         .find(|m| m["recipient"] == "ann@bcpd.gov")
         .cloned()
         .expect("an invitation for ann");
-    assert!(invitation["subject"].as_str().unwrap().starts_with("You are invited"));
+    assert!(
+        invitation["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("You are invited")
+    );
     assert!(invitation["body"].as_str().unwrap().contains("no password"));
-    assert!(!invitation["body"].as_str().unwrap().contains("Temporary password"));
+    assert!(
+        !invitation["body"]
+            .as_str()
+            .unwrap()
+            .contains("Temporary password")
+    );
 
     // One user.create event per user, and one user.import event summing up.
     let creates = a.admin.get("/audit?action=user.create&limit=500").await;
@@ -224,7 +256,12 @@ async fn an_import_creates_invited_users_with_an_audit_trail(backend: Backend) {
         .find(|m| m["recipient"] == "cat@bcpd.gov")
         .cloned()
         .expect("a welcome for cat");
-    assert!(welcome["body"].as_str().unwrap().contains("Temporary password: "));
+    assert!(
+        welcome["body"]
+            .as_str()
+            .unwrap()
+            .contains("Temporary password: ")
+    );
 }
 
 async fn duplicate_logins_in_the_file_and_in_the_database_are_caught(backend: Backend) {
@@ -242,17 +279,19 @@ async fn duplicate_logins_in_the_file_and_in_the_database_are_caught(backend: Ba
 
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
+        out.stderr
+            .contains("row 2, column login: the login \"officer1\" is or was used by another user"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr
+            .contains("row 4, column login: the login \"new.one\" is also on row 3"),
+        "{out:?}"
+    );
+    assert!(
         out.stderr.contains(
-            "row 2, column login: the login \"officer1\" is or was used by another user"
+            "row 4, column employee_number: the employee number \"E-7\" is also on row 3"
         ),
-        "{out:?}"
-    );
-    assert!(
-        out.stderr.contains("row 4, column login: the login \"new.one\" is also on row 3"),
-        "{out:?}"
-    );
-    assert!(
-        out.stderr.contains("row 4, column employee_number: the employee number \"E-7\" is also on row 3"),
         "{out:?}"
     );
     assert!(!out.stderr.contains("row 3,"), "{out:?}");
@@ -261,7 +300,11 @@ async fn duplicate_logins_in_the_file_and_in_the_database_are_caught(backend: Ba
     // With --skip-invalid the valid row goes in alone.
     let out = import(&a, &["--skip-invalid", &path]).await;
     assert!(out.status.success(), "{out:?}");
-    assert!(out.stdout.contains("Imported 1 users from 3 rows (rows with problems were skipped)."), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Imported 1 users from 3 rows (rows with problems were skipped)."),
+        "{out:?}"
+    );
     assert_eq!(user_count(&a.admin).await, before + 1);
     assert!(find(&a.admin, "new.one").await.is_some());
 }
@@ -277,7 +320,8 @@ async fn a_wrong_encoding_or_delimiter_gets_a_clear_message(backend: Backend) {
     let out = import(&a, &[&path]).await;
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
-        out.stderr.contains("row 3, column last_name: is not UTF-8 text"),
+        out.stderr
+            .contains("row 3, column last_name: is not UTF-8 text"),
         "{out:?}"
     );
     assert!(out.stderr.contains("save it as UTF-8"), "{out:?}");
@@ -289,22 +333,38 @@ async fn a_wrong_encoding_or_delimiter_gets_a_clear_message(backend: Backend) {
     let path = file(&a, "utf16.csv", &utf16);
     let out = import(&a, &[&path]).await;
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(out.stderr.contains("the file is UTF-16 text; save it as UTF-8"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the file is UTF-16 text; save it as UTF-8"),
+        "{out:?}"
+    );
 
     let semicolons = "login;first_name;last_name;placements\nann.new;Ann;New;Station 1=Employee\n";
     let path = file(&a, "semicolons.csv", semicolons.as_bytes());
     let out = import(&a, &[&path]).await;
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(
-        out.stderr.contains("row 1: the columns seem to be separated by ';', not by ','"),
+        out.stderr
+            .contains("row 1: the columns seem to be separated by ';', not by ','"),
         "{out:?}"
     );
     let reply = a
         .admin
-        .send_raw(Method::POST, "/users/import", "text/csv", semicolons.as_bytes().to_vec(), None)
+        .send_raw(
+            Method::POST,
+            "/users/import",
+            "text/csv",
+            semicolons.as_bytes().to_vec(),
+            None,
+        )
         .await;
     assert_eq!(reply.status, 422, "{reply:?}");
-    assert!(reply.body["errors"][0]["message"].as_str().unwrap().contains("separated by ';'"));
+    assert!(
+        reply.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("separated by ';'")
+    );
     assert_eq!(user_count(&a.admin).await, before);
 
     // Told the delimiter, the same file imports.
@@ -336,7 +396,14 @@ async fn an_export_imports_again_to_the_same_users(backend: Backend) {
     let exported = a.app.dir().join("export.csv");
     let out = a
         .app
-        .muster(&["user", "export", "--org", &a.slug, "--output", exported.to_str().unwrap()])
+        .muster(&[
+            "user",
+            "export",
+            "--org",
+            &a.slug,
+            "--output",
+            exported.to_str().unwrap(),
+        ])
         .await;
     assert!(out.status.success(), "{out:?}");
     let first = std::fs::read_to_string(&exported).unwrap();
@@ -357,7 +424,12 @@ async fn an_export_imports_again_to_the_same_users(backend: Backend) {
         .upload(
             Method::POST,
             "/users/import",
-            &[muster_testkit::Part::file("file", "export.csv", "text/csv", only_new.into_bytes())],
+            &[muster_testkit::Part::file(
+                "file",
+                "export.csv",
+                "text/csv",
+                only_new.into_bytes(),
+            )],
             None,
         )
         .await;
@@ -379,7 +451,12 @@ async fn an_export_imports_again_to_the_same_users(backend: Backend) {
         .find(|v| v["login"] == "rt.ann")
         .unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    let mut keys: Vec<&str> = ann.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = ann
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     let mut sorted_header = header.clone();
     sorted_header.sort_unstable();
@@ -408,17 +485,35 @@ async fn a_division_administrator_imports_only_into_their_division(backend: Back
     );
 
     let reply = divadmin
-        .send_raw(Method::POST, "/users/import", "text/csv", outside.into_bytes(), None)
+        .send_raw(
+            Method::POST,
+            "/users/import",
+            "text/csv",
+            outside.into_bytes(),
+            None,
+        )
         .await;
 
     assert_eq!(reply.status, 403, "{reply:?}");
-    assert!(reply.body["detail"].as_str().unwrap().contains("row 3"), "{reply:?}");
-    assert!(!reply.body["detail"].as_str().unwrap().contains("row 2"), "{reply:?}");
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("row 3"),
+        "{reply:?}"
+    );
+    assert!(
+        !reply.body["detail"].as_str().unwrap().contains("row 2"),
+        "{reply:?}"
+    );
     assert_eq!(user_count(&a.admin).await, before);
 
     let inside = format!("{HEADER}in.one,In,One,in1@bcpd.gov,,Station 1=Employee\n");
     let reply = divadmin
-        .send_raw(Method::POST, "/users/import", "text/csv", inside.into_bytes(), None)
+        .send_raw(
+            Method::POST,
+            "/users/import",
+            "text/csv",
+            inside.into_bytes(),
+            None,
+        )
         .await;
     assert_eq!(reply.expect(200)["created"], 1);
     assert_eq!(user_count(&a.admin).await, before + 1);
