@@ -235,43 +235,39 @@ fn plan(ctx: &Ctx, request: &BulkRequest, user: &User) -> Result<Option<Plan>> {
         let reason = users::prepare_transition(ctx, id, &step)?;
         return Ok(Some(Plan::Step(step, reason)));
     }
-    match request.action {
-        BulkActionKind::ResetPassword => {
-            authz::require_on_user(ctx, Capability::UsersResetPassword, id)?;
-            authz::require_confirmed(ctx, id)?;
-            users::check_resettable(user)?;
-            Ok(Some(Plan::Reset))
-        }
-        _ => {
-            let (Some(node), Some(role)) = (request.node_id, request.role_id) else {
-                return Err(ValidationErrors::single(
-                    "node_id",
-                    "`set_placement` needs `node_id` and `role_id`",
-                )
-                .into());
+    if request.action == BulkActionKind::ResetPassword {
+        authz::require_on_user(ctx, Capability::UsersResetPassword, id)?;
+        authz::require_confirmed(ctx, id)?;
+        users::check_resettable(user)?;
+        return Ok(Some(Plan::Reset));
+    }
+    let (Some(node), Some(role)) = (request.node_id, request.role_id) else {
+        return Err(ValidationErrors::single(
+            "node_id",
+            "`set_placement` needs `node_id` and `role_id`",
+        )
+        .into());
+    };
+    match user.placements.iter().find(|p| p.node_id == node) {
+        Some(p) if p.role_id == role => Ok(None),
+        Some(_) => {
+            let patch = PlacementPatch {
+                role_id: Some(role),
+                ..PlacementPatch::default()
             };
-            match user.placements.iter().find(|p| p.node_id == node) {
-                Some(p) if p.role_id == role => Ok(None),
-                Some(_) => {
-                    let patch = PlacementPatch {
-                        role_id: Some(role),
-                        ..PlacementPatch::default()
-                    };
-                    users::may_change_placement(ctx, id, node, &patch)?;
-                    Ok(Some(Plan::ChangeRole(node, patch)))
-                }
-                None => {
-                    let placement = NewPlacement {
-                        node_id: node,
-                        role_id: role,
-                        default: false,
-                        starts_on: None,
-                        ends_on: None,
-                    };
-                    users::may_add_placement(ctx, id, &placement)?;
-                    Ok(Some(Plan::AddPlacement(placement)))
-                }
-            }
+            users::may_change_placement(ctx, id, node, &patch)?;
+            Ok(Some(Plan::ChangeRole(node, patch)))
+        }
+        None => {
+            let placement = NewPlacement {
+                node_id: node,
+                role_id: role,
+                default: false,
+                starts_on: None,
+                ends_on: None,
+            };
+            users::may_add_placement(ctx, id, &placement)?;
+            Ok(Some(Plan::AddPlacement(placement)))
         }
     }
 }
@@ -319,7 +315,7 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
             }),
         }
     }
-    let mut outcome = BulkOutcome {
+    let outcome = BulkOutcome {
         preview: request.preview,
         selected: u64::try_from(
             selected.len() + refused.iter().filter(|r| r.login.is_none()).count(),
@@ -357,6 +353,12 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
             ),
         ));
     }
+    apply(store, ctx, plans).await?;
+    Ok(outcome)
+}
+
+/// Applies planned changes in one transaction: all or nothing.
+async fn apply(store: &Store, ctx: &Ctx, plans: Vec<(&User, Plan)>) -> Result<()> {
     // Temporary passwords are hashed before the transaction opens.
     let mut secrets = Vec::new();
     for (_, p) in &plans {
@@ -402,8 +404,7 @@ pub async fn run(store: &Store, ctx: &Ctx, request: BulkRequest) -> Result<BulkO
         done.map_err(|e| for_user(&user.login, e))?;
     }
     tx.commit().await?;
-    outcome.preview = false;
-    Ok(outcome)
+    Ok(())
 }
 
 /// Names the user an error of a bulk action is about (nothing was changed).

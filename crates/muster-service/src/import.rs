@@ -69,6 +69,15 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
 }
 
+impl ImportOptions {
+    /// Whether rows with problems are skipped and the others written (so that problems
+    /// do not make the import fail).
+    #[must_use]
+    pub fn skips_bad_rows(&self) -> bool {
+        self.skip_invalid && !self.dry_run
+    }
+}
+
 impl Default for ImportOptions {
     fn default() -> Self {
         Self {
@@ -386,9 +395,9 @@ fn parse_row(
         let text = || Some(value.to_owned()).filter(|v| !v.is_empty());
         let mut fail = |message: String| problems.push((header.clone(), message));
         match field {
-            Field::Column("login") => request.login = value.to_owned(),
-            Field::Column("first_name") => request.first_name = value.to_owned(),
-            Field::Column("last_name") => request.last_name = value.to_owned(),
+            Field::Column("login") => value.clone_into(&mut request.login),
+            Field::Column("first_name") => value.clone_into(&mut request.first_name),
+            Field::Column("last_name") => value.clone_into(&mut request.last_name),
             Field::Column("display_name") => request.display_name = text(),
             Field::Column("email") => request.email = text(),
             Field::Column("employee_number") => request.employee_number = text(),
@@ -398,7 +407,7 @@ fn parse_row(
             Field::Column("hire_date" | "start_date") if !value.is_empty() => {
                 match parse_date(value) {
                     Ok(date) if *field == Field::Column("hire_date") => {
-                        request.hire_date = Some(date)
+                        request.hire_date = Some(date);
                     }
                     Ok(date) => request.start_date = Some(date),
                     Err(message) => fail(message),
@@ -480,6 +489,14 @@ fn placement(
     })
 }
 
+/// A record as read: its row, the bytes read so far, and its text or what is wrong
+/// with it (the column, when known, and a message).
+type Record = (
+    u64,
+    u64,
+    std::result::Result<StringRecord, (Option<usize>, String)>,
+);
+
 /// Reads the records of a source, naming encoding and layout problems.
 struct Rows<'a> {
     reader: csv::Reader<Box<dyn Read + Send + 'a>>,
@@ -504,13 +521,7 @@ impl<'a> Rows<'a> {
     }
 
     /// The next record: its row, bytes read so far, and the text or what is wrong with it.
-    fn next(
-        &mut self,
-    ) -> Option<(
-        u64,
-        u64,
-        std::result::Result<StringRecord, (Option<usize>, String)>,
-    )> {
+    fn next(&mut self) -> Option<Record> {
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
@@ -664,7 +675,7 @@ async fn validate(
     let mut lookups = Lookups::default();
     while let Some((row, bytes, record)) = rows.next() {
         report.rows += 1;
-        if report.rows % PROGRESS_EVERY == 0 {
+        if report.rows.is_multiple_of(PROGRESS_EVERY) {
             progress.advance(report.rows, bytes);
         }
         let record = match record {
@@ -928,7 +939,7 @@ async fn write(
             .await
             .map_err(|e| row_failed(row, e))?;
         created += 1;
-        if created % PROGRESS_EVERY == 0 {
+        if created.is_multiple_of(PROGRESS_EVERY) {
             progress.advance(created, bytes);
         }
     }

@@ -158,7 +158,7 @@ pub struct UserArgs {
 pub enum UserCommand {
     /// Create users from a CSV file: every row is checked first, and nothing is written
     /// unless all are valid (or `--skip-invalid`). Columns: those of `muster user export`
-    /// (login, first_name, last_name, …, placements as `Node=Role;Node=Role`, the default
+    /// (`login`, `first_name`, `last_name`, …, placements as `Node=Role;Node=Role`, the default
     /// first) or common aliases (username, surname, e-mail, …), or `node` and `role`.
     Import(UserImportArgs),
     /// Write every user (but deleted ones) as CSV or JSON Lines, in the columns

@@ -218,7 +218,7 @@ async fn import_users(
         &NoProgress,
     )
     .await?;
-    if !report.is_clean() && !(options.skip_invalid && !options.dry_run) {
+    if !report.is_clean() && !options.skips_bad_rows() {
         return Err(rows_problem(&report));
     }
     Ok(Json(report))

@@ -132,7 +132,7 @@ async fn run_import(config: &Config, args: &UserImportArgs) -> anyhow::Result<()
     } else {
         print_report(&report, &args.file.display().to_string());
     }
-    if !report.is_clean() && !(args.skip_invalid && !args.dry_run) {
+    if !report.is_clean() && !options.skips_bad_rows() {
         bail!(
             "{} problem{} in {}; nothing was imported",
             report.problems.len() + usize::try_from(report.more_problems).unwrap_or(0),
