@@ -109,7 +109,9 @@ pub async fn export(
             while at < placements.len() && placements[at].user_id == user.id {
                 at += 1;
             }
-            let own: Vec<&ExportPlacementRow> = placements[start..at].iter().collect();
+            let mut own: Vec<&ExportPlacementRow> = placements[start..at].iter().collect();
+            // As a profile lists them: the default first, then by node name.
+            own.sort_by_cached_key(|p| (!p.is_default, directory.node_label(p.node_id).to_lowercase()));
             let row = values(user, &own, &directory);
             if format == Format::Csv {
                 csv.write_record(&row).map_err(io_error)?;

@@ -6,9 +6,11 @@
 //! employee numbers inside the file and against the database (looked up in batches) —
 //! and writes nothing. It streams: besides one batch, only the logins and employee numbers
 //! seen so far (for duplicates) and the numbers of bad rows are kept. The second pass
-//! reads the file again and creates the users through the same code as `POST /users`
-//! ([`users::create_in`]: one `user.create` audit event per user, plus one `user.import`
-//! event summing up the import), all inside one transaction: all or nothing.
+//! reads the file again and creates the users, in batches of a few hundred but all inside
+//! one transaction (all or nothing), writing for each what `POST /users` writes
+//! ([`users::create_many_in`]: the user, the login reservation, placements, a welcome or
+//! an invitation, one `user.create` audit event per user), plus one `user.import` event
+//! summing up the import.
 //!
 //! Imported `password` users get, per [`PasswordMode`], either no password and an
 //! invitation in the outbox (no Argon2 at all), or a generated temporary password each
@@ -31,13 +33,15 @@ use uuid::Uuid;
 use crate::audit::{self, Changes, Target};
 use crate::transfer::{COLUMNS, Directory, NODE_ROLE_SEPARATOR, PLACEMENT_SEPARATOR, PLACEMENTS};
 use crate::users::{self, CheckedCreate};
-use crate::{Ctx, Result, ServiceError};
+use crate::{Ctx, Result, ServiceError, outbox};
 use muster_store::Store;
 
 /// The most problems a report lists; the rest are counted.
 pub const MAX_PROBLEMS: usize = 1000;
 /// Rows whose logins and employee numbers are looked up in the database at once.
 const LOOKUP_BATCH: usize = 500;
+/// Users written together (a few statements per batch).
+const WRITE_BATCH: usize = 500;
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 1000;
 
@@ -924,7 +928,11 @@ async fn write(
     let columns = Columns::map(&header, &options.mapping, &mut scratch);
     progress.start(Phase::Writing, source.size());
     let mut tx = store.begin_in(ctx.org).await?;
+    let org = outbox::org_identity(&mut tx, ctx).await?;
+    let invitation = options.passwords == PasswordMode::Invite;
     let mut created = 0_u64;
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut rows_seen = 0_u64;
     while let Some((row, bytes, record)) = rows.next() {
         let Ok(record) = record else { continue };
         if bad.contains(&row) || record.iter().all(|v| v.trim().is_empty()) {
@@ -933,16 +941,15 @@ async fn write(
         let ParsedRow { request, .. } = parse_row(&columns, &record, directory, options.passwords);
         let checked: CheckedCreate = users::check_create(ctx, request, min_length)
             .map_err(|e| row_failed(row, ServiceError::from(e)))?;
-        let prepared =
-            users::hash_create(checked, options.passwords == PasswordMode::Invite).await?;
-        users::create_in(&mut tx, ctx, prepared)
-            .await
-            .map_err(|e| row_failed(row, e))?;
-        created += 1;
-        if created.is_multiple_of(PROGRESS_EVERY) {
-            progress.advance(created, bytes);
+        batch.push(users::hash_create(checked, invitation).await?);
+        rows_seen += 1;
+        if batch.len() >= WRITE_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+            created += count(users::create_many_in(&mut tx, ctx, full, directory, &org).await?);
+            progress.advance(rows_seen, bytes);
         }
     }
+    created += count(users::create_many_in(&mut tx, ctx, batch, directory, &org).await?);
     let changes = Changes::default()
         .with("rows", Value::Null, report.rows)
         .with("created", Value::Null, created)
@@ -960,6 +967,10 @@ async fn write(
     progress.finish();
     report.created = created;
     Ok(())
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// A row that the first pass found valid but that could not be written (someone took

@@ -112,6 +112,21 @@ impl Directory {
         }
     }
 
+    /// The name of node `id` (empty when it is unknown).
+    #[must_use]
+    pub fn node_name(&self, id: NodeId) -> String {
+        self.nodes
+            .get(&id.as_uuid())
+            .map(|(name, _)| name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The name of role `id` (empty when it is unknown).
+    #[must_use]
+    pub fn role_name(&self, id: RoleId) -> String {
+        self.roles.get(&id.as_uuid()).cloned().unwrap_or_default()
+    }
+
     /// Whether `role` may be given at `node`.
     #[must_use]
     pub fn assignable(&self, role: RoleId, node: NodeId) -> bool {
