@@ -68,8 +68,8 @@ fn values(
 }
 
 fn io_error(e: impl Into<std::io::Error>) -> ServiceError {
-    ServiceError::ReadFile {
-        path: "the export".to_owned(),
+    ServiceError::WriteOutput {
+        what: "the export",
         source: e.into(),
     }
 }
@@ -111,7 +111,12 @@ pub async fn export(
             }
             let mut own: Vec<&ExportPlacementRow> = placements[start..at].iter().collect();
             // As a profile lists them: the default first, then by node name.
-            own.sort_by_cached_key(|p| (!p.is_default, directory.node_label(p.node_id).to_lowercase()));
+            own.sort_by_cached_key(|p| {
+                (
+                    !p.is_default,
+                    directory.node_label(p.node_id).to_lowercase(),
+                )
+            });
             let row = values(user, &own, &directory);
             if format == Format::Csv {
                 csv.write_record(&row).map_err(io_error)?;

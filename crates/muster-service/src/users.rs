@@ -643,7 +643,10 @@ pub(crate) async fn create_in(tx: &mut Tx, ctx: &Ctx, prepared: PreparedCreate) 
     let notified = if invitation {
         let org = outbox::org_identity(tx, ctx).await?;
         match outbox::invitation(&org, &created) {
-            Some(message) => outbox::enqueue(tx, ctx, message).await?.into_iter().collect(),
+            Some(message) => outbox::enqueue(tx, ctx, message)
+                .await?
+                .into_iter()
+                .collect(),
             None => Vec::new(),
         }
     } else {
@@ -736,7 +739,11 @@ pub(crate) async fn create_many_in(
             changes = changes.with("notified", Value::Null, notified);
             messages.push(m);
         }
-        events.push(("user.create", Target::of_user("user", user.id, user.id), changes));
+        events.push((
+            "user.create",
+            Target::of_user("user", user.id, user.id),
+            changes,
+        ));
         users.push((user, credentials));
     }
     let rows: Vec<(&User, &Credentials)> = users.iter().map(|(u, c)| (u, c)).collect();

@@ -56,15 +56,24 @@ pub async fn insert(tx: &mut Tx, m: &NewMessage<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Queues many messages (see [`insert`]), a few hundred per statement.
+/// Queues many messages (see [`insert`]), a hundred per statement.
 pub async fn insert_many(tx: &mut Tx, messages: &[NewMessage<'_>]) -> Result<()> {
-    for chunk in messages.chunks(1000) {
+    for chunk in messages.chunks(100) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
                 let v = |i: usize| format!("${}", r * 9 + i);
                 format!(
                     "({}, {}, {}, {}, {}, {}, {}, {}, 'queued', 0, {}, {})",
-                    v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), v(9), v(9)
+                    v(1),
+                    v(2),
+                    v(3),
+                    v(4),
+                    v(5),
+                    v(6),
+                    v(7),
+                    v(8),
+                    v(9),
+                    v(9)
                 )
             })
             .collect();

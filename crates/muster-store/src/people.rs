@@ -163,9 +163,9 @@ pub async fn insert_placement(tx: &mut Tx, p: &NewPlacement) -> Result<()> {
     Ok(())
 }
 
-/// Inserts many placements, a few thousand per statement.
+/// Inserts many placements, a hundred per statement.
 pub async fn insert_placements(tx: &mut Tx, placements: &[NewPlacement]) -> Result<()> {
-    for chunk in placements.chunks(2000) {
+    for chunk in placements.chunks(125) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
                 let values: Vec<String> = (1..=8).map(|i| format!("${}", r * 8 + i)).collect();
