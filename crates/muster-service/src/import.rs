@@ -856,6 +856,12 @@ async fn look_up(
     Ok(())
 }
 
+/// Whether the caller may import users at all: `users.create` at their current location
+/// (each row's placements are checked too).
+pub fn may_import(ctx: &Ctx) -> Result<()> {
+    users::may_create(ctx, &CreateUser::default())
+}
+
 /// Imports the users of a CSV file: validates every row, then (unless it is a dry run,
 /// or a row has a problem and `skip_invalid` is not set) creates them all in one
 /// transaction. The report lists every problem by row and column.
@@ -869,7 +875,7 @@ pub async fn import(
     options: &ImportOptions,
     progress: &dyn Progress,
 ) -> Result<ImportReport> {
-    users::may_create(ctx, &CreateUser::default())?;
+    may_import(ctx)?;
     let directory = Directory::load(store, ctx.org).await?;
     let (mut report, bad, refused) =
         validate(store, ctx, source, options, &directory, progress).await?;

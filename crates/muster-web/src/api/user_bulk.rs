@@ -208,6 +208,7 @@ async fn import_users(
     ApiQuery(params): ApiQuery<ImportParams>,
     request: Request,
 ) -> Result<Json<ImportReport>, Problem> {
+    import::may_import(&ctx)?;
     let options = params.options()?;
     let body = csv_body(request, &state).await?;
     let report = import::import(

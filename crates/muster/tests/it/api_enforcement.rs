@@ -1094,6 +1094,12 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
             "/settings".into(),
             Some(json!({"lockout_threshold": 3})),
         ),
+        ("post", "/users/import".into(), None),
+        (
+            "post",
+            "/users/bulk".into(),
+            Some(json!({"action": "deactivate", "user_ids": [other], "preview": true})),
+        ),
         ("get", "/audit".into(), None),
         ("post", "/audit/verify".into(), Some(json!({}))),
         ("get", "/outbox".into(), None),
