@@ -169,6 +169,49 @@ pub async fn record(
     Ok(id)
 }
 
+/// Appends events written together (an import's users) to the organization's chain
+/// inside `tx`: the chain advances once and the events go in a few statements, each
+/// exactly as [`record`] would have written it.
+pub(crate) async fn record_many(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    events: &[(&str, Target, Changes)],
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(events.len()).unwrap_or(i64::MAX);
+    let head = store_audit::advance_head_by(tx, ctx.org, n).await?;
+    let mut prev_hash = head.prev_hash;
+    let mut rows = Vec::with_capacity(events.len());
+    for (seq, (action, target, changes)) in (head.seq..).zip(events) {
+        let mut event = NewAuditEvent {
+            id: AuditEventId::new(),
+            org: ctx.org,
+            seq,
+            at: ctx.now,
+            actor_kind: ctx.actor.kind(),
+            actor_id: ctx.actor.user(),
+            token_id: ctx.actor.token(),
+            action,
+            target_kind: target.kind,
+            target_id: target.id,
+            subject_id: target.subject,
+            changes: serde_json::to_string(changes).unwrap_or_else(|_| "null".to_owned()),
+            request_id: ctx.request_id.as_deref(),
+            ip: ctx.ip.as_deref(),
+            prev_hash,
+            hash: String::new(),
+        };
+        event.hash = hash_event(&Canonical::from_new(&event));
+        prev_hash = event.hash.clone();
+        rows.push(event);
+    }
+    store_audit::insert_many(tx, &rows).await?;
+    store_audit::set_head_hash(tx, ctx.org, &prev_hash).await?;
+    Ok(())
+}
+
 /// The target kind of refused escalation attempts (never changes what anyone may do, so
 /// the access index ignores these events).
 pub const REFUSAL_KIND: &str = "access_refusal";

@@ -44,6 +44,15 @@ pub enum ServiceError {
         #[source]
         source: std::io::Error,
     },
+    /// Output (an export) could not be written.
+    #[error("cannot write {what}")]
+    WriteOutput {
+        /// What was being written.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -453,7 +453,7 @@ fn reset_sms_text(letter: &Letter<'_>) -> (String, String) {
 }
 
 /// The organization's name and sign-in handle, for letters.
-async fn org_identity(tx: &mut Tx, ctx: &Ctx) -> Result<(String, String)> {
+pub(crate) async fn org_identity(tx: &mut Tx, ctx: &Ctx) -> Result<(String, String)> {
     Ok(store_outbox::org_name_and_slug(tx, ctx.org)
         .await?
         .unwrap_or_default())
@@ -476,32 +476,104 @@ pub(crate) async fn welcome(
         Some(_) => send_notification != Some(false),
         None => send_notification == Some(true),
     };
-    let Some(email) = user.email.clone().filter(|_| wanted) else {
-        return Ok(Vec::new());
-    };
-    if user.login_kind != LoginKind::Password {
+    if !wanted || user.email.is_none() || user.login_kind != LoginKind::Password {
         return Ok(Vec::new());
     }
     let org = org_identity(tx, ctx).await?;
+    let Some(message) = welcome_message(&org, user, generated, send_notification) else {
+        return Ok(Vec::new());
+    };
+    let queued = enqueue(tx, ctx, message).await?;
+    Ok(queued.into_iter().collect())
+}
+
+/// The invitation of an imported user who has no password yet: it names the
+/// organization (`org`: name and sign-in handle), the sign-in handle and the login, and
+/// says that a temporary password follows when an administrator sends one (a password
+/// reset). Only `password` users with an email address are invited.
+pub(crate) fn invitation(org: &(String, String), user: &User) -> Option<Message> {
+    let email = user.email.clone()?;
+    if user.login_kind != LoginKind::Password {
+        return None;
+    }
+    let letter = Letter::new(org, user);
+    let subject = format!("You are invited to {}", letter.org_name);
+    let body = format!(
+        "Hello {},\n\nAn account has been created for you at {}:\n\n{}\nIt has no password \
+         yet. Your administrator will send you a temporary password by email when your \
+         account is ready; you will then choose your own the first time you sign in.\n\n{}",
+        letter.greeting,
+        letter.org_name,
+        letter.details(None),
+        letter.closing()
+    );
+    Some(Message {
+        user_id: Some(user.id),
+        channel: Channel::Email,
+        recipient: email,
+        subject,
+        body,
+        category: CATEGORY_ACCOUNT.to_owned(),
+    })
+}
+
+/// The welcome email of a newly created user (see [`welcome`]), if one is to be sent.
+pub(crate) fn welcome_message(
+    org: &(String, String),
+    user: &User,
+    generated: Option<&Secret>,
+    send_notification: Option<bool>,
+) -> Option<Message> {
+    let wanted = match generated {
+        Some(_) => send_notification != Some(false),
+        None => send_notification == Some(true),
+    };
+    let email = user.email.clone().filter(|_| wanted)?;
+    if user.login_kind != LoginKind::Password {
+        return None;
+    }
     let (subject, body) = welcome_text(
-        &Letter::new(&org, user),
+        &Letter::new(org, user),
         generated.map(Secret::expose),
         user.must_change_password,
     );
-    let queued = enqueue(
-        tx,
-        ctx,
-        Message {
-            user_id: Some(user.id),
-            channel: Channel::Email,
-            recipient: email,
-            subject,
-            body,
-            category: CATEGORY_ACCOUNT.to_owned(),
-        },
-    )
-    .await?;
-    Ok(queued.into_iter().collect())
+    Some(Message {
+        user_id: Some(user.id),
+        channel: Channel::Email,
+        recipient: email,
+        subject,
+        body,
+        category: CATEGORY_ACCOUNT.to_owned(),
+    })
+}
+
+/// Queues the account messages (welcome, invitation) of users created together, inside
+/// their creating transaction. Account messages go out whatever a user's subscriptions
+/// ([`wanted`]), so there is nothing to look up.
+pub(crate) async fn enqueue_account_messages(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    messages: &[Message],
+) -> Result<()> {
+    let ids: Vec<Uuid> = messages.iter().map(|_| Uuid::now_v7()).collect();
+    let rows: Vec<NewMessage<'_>> = messages
+        .iter()
+        .zip(&ids)
+        .filter(|(m, _)| m.category == CATEGORY_ACCOUNT)
+        .map(|(m, id)| NewMessage {
+            id: *id,
+            org: ctx.org,
+            user: m.user_id,
+            channel: m.channel.as_str(),
+            recipient: &m.recipient,
+            subject: &m.subject,
+            body: &m.body,
+            category: &m.category,
+            now: ctx.now,
+        })
+        .collect();
+    store_outbox::insert_many(tx, &rows).await?;
+    Ok(())
 }
 
 /// Queues the messages of a password reset inside the resetting transaction: the email

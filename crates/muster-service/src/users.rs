@@ -393,7 +393,7 @@ fn unique_conflict(error: StoreError) -> ServiceError {
 }
 
 /// The organization's shortest acceptable password.
-async fn password_min_length(store: &Store, ctx: &Ctx) -> Result<usize> {
+pub(crate) async fn password_min_length(store: &Store, ctx: &Ctx) -> Result<usize> {
     let settings = store_users::org_settings(store, ctx.org).await?;
     Ok(settings
         .as_ref()
@@ -428,7 +428,7 @@ fn check_pin(errors: &mut ValidationErrors, pin: &Secret) {
     }
 }
 
-async fn hash(secret: Secret) -> Result<String> {
+pub(crate) async fn hash(secret: Secret) -> Result<String> {
     passwords::hash(SecretString::from(secret.into_inner())).await
 }
 
@@ -454,7 +454,7 @@ fn secret_changes(mut changes: Changes, credentials: &Credentials, had: (bool, b
 /// Who may create this user: `users.create` over the node of every placement asked
 /// for, each role given without escalation; only an organization administrator makes
 /// another one.
-fn may_create(ctx: &Ctx, request: &CreateUser) -> Result<()> {
+pub(crate) fn may_create(ctx: &Ctx, request: &CreateUser) -> Result<()> {
     if let Some(current) = authz::current_location(ctx) {
         authz::require(ctx, Capability::UsersCreate, AccessTarget::Node(current))?;
     }
@@ -486,6 +486,18 @@ pub(crate) struct PreparedCreate {
     credentials: Credentials,
     generated: Option<Secret>,
     send_notification: Option<bool>,
+    /// Invite the user (no password yet) instead of welcoming them.
+    invitation: bool,
+}
+
+/// A creation request whose fields are valid, before its secrets are hashed.
+pub(crate) struct CheckedCreate {
+    user: User,
+    placements: Vec<NewPlacement>,
+    password: Option<(Secret, bool)>,
+    pin: Option<Secret>,
+    must_change_password: Option<bool>,
+    send_notification: Option<bool>,
 }
 
 /// Checks a creation request (authorization, every field) and hashes its secrets, outside
@@ -509,6 +521,16 @@ pub(crate) async fn prepare_create(
     )
     .await?;
     let min_length = password_min_length(store, ctx).await?;
+    let checked = check_create(ctx, request, min_length)?;
+    hash_create(checked, false).await
+}
+
+/// Checks every field of a creation request (not who may make it: [`may_create`]).
+pub(crate) fn check_create(
+    ctx: &Ctx,
+    request: CreateUser,
+    min_length: usize,
+) -> std::result::Result<CheckedCreate, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let must_change_password = request.must_change_password;
     let send_notification = request.send_notification;
@@ -516,11 +538,39 @@ pub(crate) async fn prepare_create(
     if !matches!(draft.status, UserStatus::Active | UserStatus::Inactive) {
         errors.push("status", "a new user is `active` or `inactive`");
     }
-    let mut user = clean_profile(&mut errors, draft);
+    let user = clean_profile(&mut errors, draft);
     let placements = check_new_placements(&mut errors, placements);
-
     let (password, pin) = creation_secrets(&mut errors, &user, min_length, &request_secrets);
     errors.into_result()?;
+    Ok(CheckedCreate {
+        user,
+        placements,
+        password,
+        pin,
+        must_change_password,
+        send_notification,
+    })
+}
+
+/// Hashes the secrets of a checked request. With `invitation`, a `password` user gets no
+/// password at all (not even a generated one, so nothing is hashed): they must set one,
+/// and an invitation rather than a welcome is queued for them.
+pub(crate) async fn hash_create(
+    checked: CheckedCreate,
+    invitation: bool,
+) -> Result<PreparedCreate> {
+    let CheckedCreate {
+        mut user,
+        placements,
+        mut password,
+        pin,
+        must_change_password,
+        send_notification,
+    } = checked;
+    let invitation = invitation && user.login_kind == LoginKind::Password;
+    if invitation && matches!(password, Some((_, true))) {
+        password = None;
+    }
     // A generated password is kept (only) for the welcome email.
     let generated = match &password {
         Some((secret, true)) => Some(secret.clone()),
@@ -529,7 +579,7 @@ pub(crate) async fn prepare_create(
     user.must_change_password = match &password {
         Some((_, true)) => true,
         Some((_, false)) => must_change_password.unwrap_or(false),
-        None => false,
+        None => invitation,
     };
     let credentials = Credentials {
         password_hash: match password {
@@ -547,6 +597,7 @@ pub(crate) async fn prepare_create(
         credentials,
         generated,
         send_notification,
+        invitation,
     })
 }
 
@@ -558,6 +609,7 @@ pub(crate) async fn create_in(tx: &mut Tx, ctx: &Ctx, prepared: PreparedCreate) 
         credentials,
         generated,
         send_notification,
+        invitation,
     } = prepared;
     let id = user.id;
     let mut errors = ValidationErrors::new();
@@ -588,8 +640,18 @@ pub(crate) async fn create_in(tx: &mut Tx, ctx: &Ctx, prepared: PreparedCreate) 
         .await?;
     }
     let created = load_any(tx, ctx, id).await?.user;
-    let notified =
-        outbox::welcome(tx, ctx, &created, generated.as_ref(), send_notification).await?;
+    let notified = if invitation {
+        let org = outbox::org_identity(tx, ctx).await?;
+        match outbox::invitation(&org, &created) {
+            Some(message) => outbox::enqueue(tx, ctx, message)
+                .await?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        }
+    } else {
+        outbox::welcome(tx, ctx, &created, generated.as_ref(), send_notification).await?
+    };
     let mut changes =
         Changes::created(&audited(&created)).with("placements", Value::Null, &created.placements);
     changes = secret_changes(changes, &credentials, (false, false));
@@ -605,6 +667,93 @@ pub(crate) async fn create_in(tx: &mut Tx, ctx: &Ctx, prepared: PreparedCreate) 
     )
     .await?;
     Ok(created)
+}
+
+/// Writes users created together (an import) in `tx`: what [`create_in`] writes for each
+/// — the user, their login reservation, placements, welcome or invitation and a
+/// `user.create` audit event with the same content — but a few statements per batch
+/// instead of some twenty per user. The requests were checked beforehand against the
+/// organization's nodes and roles (`directory`) and its logins and employee numbers; the
+/// database's unique indexes still refuse a login or employee number taken meanwhile,
+/// failing the whole transaction. Returns how many users were written.
+pub(crate) async fn create_many_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    batch: Vec<PreparedCreate>,
+    directory: &crate::transfer::Directory,
+    org: &(String, String),
+) -> Result<usize> {
+    let mut users = Vec::with_capacity(batch.len());
+    let mut placements = Vec::new();
+    let mut messages = Vec::new();
+    let mut events = Vec::with_capacity(batch.len());
+    for prepared in batch {
+        let PreparedCreate {
+            mut user,
+            placements: requested,
+            credentials,
+            generated,
+            send_notification,
+            invitation,
+        } = prepared;
+        for p in &requested {
+            placements.push(people::NewPlacement {
+                org: ctx.org,
+                user: user.id,
+                node: p.node_id,
+                role: p.role_id,
+                is_default: p.default,
+                starts_on: p.starts_on,
+                ends_on: p.ends_on,
+                now: ctx.now,
+            });
+        }
+        let mut own: Vec<Placement> = requested
+            .iter()
+            .map(|p| Placement {
+                node_id: p.node_id,
+                node_name: directory.node_name(p.node_id),
+                role_id: p.role_id,
+                role_name: directory.role_name(p.role_id),
+                default: p.default,
+                starts_on: p.starts_on,
+                ends_on: p.ends_on,
+            })
+            .collect();
+        own.sort_by_key(|p| (!p.default, p.node_name.to_lowercase(), p.node_id));
+        user.default_node_id = own.iter().find(|p| p.default).map(|p| p.node_id);
+        user.placements = own;
+        let message = if invitation {
+            outbox::invitation(org, &user)
+        } else {
+            outbox::welcome_message(org, &user, generated.as_ref(), send_notification)
+        };
+        let mut changes =
+            Changes::created(&audited(&user)).with("placements", Value::Null, &user.placements);
+        changes = secret_changes(changes, &credentials, (false, false));
+        if let Some(m) = message {
+            let notified = [Queued {
+                channel: m.channel,
+                recipient: m.recipient.clone(),
+            }];
+            changes = changes.with("notified", Value::Null, notified);
+            messages.push(m);
+        }
+        events.push((
+            "user.create",
+            Target::of_user("user", user.id, user.id),
+            changes,
+        ));
+        users.push((user, credentials));
+    }
+    let rows: Vec<(&User, &Credentials)> = users.iter().map(|(u, c)| (u, c)).collect();
+    store_users::insert_many(tx, ctx.org, &rows)
+        .await
+        .map_err(unique_conflict)?;
+    people::insert_placements(tx, &placements).await?;
+    outbox::enqueue_account_messages(tx, ctx, &messages).await?;
+    audit::record_many(tx, ctx, &events).await?;
+    Ok(users.len())
 }
 
 /// A new user as requested, before validation, with the requested placements and
@@ -730,7 +879,7 @@ fn creation_secrets(
     (password, pin)
 }
 
-fn passwords_generate() -> String {
+pub(crate) fn passwords_generate() -> String {
     use secrecy::ExposeSecret;
     passwords::generate().expose_secret().to_owned()
 }
@@ -1435,26 +1584,32 @@ pub async fn reset_password(
     };
 
     let mut tx = store.begin_in(ctx.org).await?;
-    let loaded = load(&mut tx, ctx, id).await?;
+    let reset = reset_password_in(&mut tx, ctx, id, if_match, &password, credentials).await?;
+    tx.commit().await?;
+    Ok(reset)
+}
+
+/// Sets the temporary `password` (hashed in `credentials`, before the transaction) of an
+/// authorized reset in `tx` and queues its messages, with the audit event.
+pub(crate) async fn reset_password_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    password: &Secret,
+    credentials: Credentials,
+) -> Result<(Vec<Queued>, i64)> {
+    let loaded = load(tx, ctx, id).await?;
     let before = loaded.user;
     check_version(if_match, before.version, "user")?;
     check_resettable(&before)?;
     let mut after = before.clone();
     after.must_change_password = true;
-    if !store_users::update(
-        &mut tx,
-        ctx.org,
-        &after,
-        before.version,
-        &credentials,
-        ctx.now,
-    )
-    .await?
-    {
+    if !store_users::update(tx, ctx.org, &after, before.version, &credentials, ctx.now).await? {
         return Err(ServiceError::Stale("user"));
     }
-    end_sessions_on_new_secrets(&mut tx, ctx, id, &credentials).await?;
-    let queued = outbox::password_reset(&mut tx, ctx, &after, &password).await?;
+    end_sessions_on_new_secrets(tx, ctx, id, &credentials).await?;
+    let queued = outbox::password_reset(tx, ctx, &after, password).await?;
     let changes = secret_changes(
         Changes::default(),
         &credentials,
@@ -1463,20 +1618,19 @@ pub async fn reset_password(
     .with("must_change_password", before.must_change_password, true)
     .with("notified", Value::Null, &queued);
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "user.reset_password",
         Target::of_user("user", id, id),
         &changes,
     )
     .await?;
-    tx.commit().await?;
     Ok((queued, before.version + 1))
 }
 
 /// Whether `user` can be sent a temporary password: a `password` user with an email
 /// address.
-fn check_resettable(user: &User) -> Result<()> {
+pub(crate) fn check_resettable(user: &User) -> Result<()> {
     if user.login_kind != LoginKind::Password {
         return Err(ServiceError::conflict(
             "login_kind",
@@ -1727,21 +1881,40 @@ pub async fn add_placement(
     {
         return Err(ValidationErrors::single("ends_on", "must not be before starts_on").into());
     }
-    authz::require_visible(ctx, id)?;
-    authz::require_on_node(ctx, Capability::PlacementsAdd, request.node_id)?;
     audit::refused(
         store,
         ctx,
         "placement.add",
         Target::of_user("placement", request.node_id, id),
-        authz::require_grant(ctx, request.role_id, request.node_id),
+        may_add_placement(ctx, id, &request),
     )
     .await?;
-    authz::require_confirmed(ctx, id)?;
     let mut tx = store.begin_in(ctx.org).await?;
-    let user = load(&mut tx, ctx, id).await?.user;
+    let added = add_placement_in(&mut tx, ctx, id, if_match, &request).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Who may give user `id` a placement: `placements.add` at its node, a role they could
+/// give there themselves, and the multi-location confirmation.
+pub(crate) fn may_add_placement(ctx: &Ctx, id: UserId, request: &NewPlacement) -> Result<()> {
+    authz::require_visible(ctx, id)?;
+    authz::require_on_node(ctx, Capability::PlacementsAdd, request.node_id)?;
+    authz::require_grant(ctx, request.role_id, request.node_id)?;
+    authz::require_confirmed(ctx, id)
+}
+
+/// Adds an authorized placement (see [`may_add_placement`]) and its audit event in `tx`.
+pub(crate) async fn add_placement_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    if_match: Option<i64>,
+    request: &NewPlacement,
+) -> Result<(Placement, i64)> {
+    let user = load(tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
-    if store_nodes::get_tx(&mut tx, ctx.org, request.node_id)
+    if store_nodes::get_tx(tx, ctx.org, request.node_id)
         .await?
         .is_none()
     {
@@ -1753,9 +1926,9 @@ pub async fn add_placement(
             "the user already has a placement at this node",
         ));
     }
-    check_role(&mut tx, ctx, request.role_id, request.node_id, "role_id").await?;
+    check_role(tx, ctx, request.role_id, request.node_id, "role_id").await?;
     people::insert_placement(
-        &mut tx,
+        tx,
         &people::NewPlacement {
             org: ctx.org,
             user: id,
@@ -1769,22 +1942,21 @@ pub async fn add_placement(
     )
     .await?;
     if request.default {
-        people::set_default_placement(&mut tx, id, request.node_id).await?;
+        people::set_default_placement(tx, id, request.node_id).await?;
     }
-    bump(&mut tx, ctx, &user).await?;
-    let after = load_any(&mut tx, ctx, id).await?.user;
+    bump(tx, ctx, &user).await?;
+    let after = load_any(tx, ctx, id).await?.user;
     let placement = find_placement(&after, request.node_id)
         .cloned()
         .ok_or(ServiceError::NotFound("placement"))?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "placement.add",
         Target::of_user("placement", request.node_id, id),
         &Changes::created(&placement),
     )
     .await?;
-    tx.commit().await?;
     Ok((placement, after.version))
 }
 
@@ -1801,7 +1973,12 @@ async fn check_role(tx: &mut Tx, ctx: &Ctx, role: RoleId, node: NodeId, field: &
 /// location; a new role needs `placements.edit_role` (dates too: they decide when the role
 /// is in force), a move `placements.edit_location` at both ends, and whatever role the
 /// placement ends up with at its node must be one the caller could give there.
-fn may_change_placement(ctx: &Ctx, id: UserId, node: NodeId, patch: &PlacementPatch) -> Result<()> {
+pub(crate) fn may_change_placement(
+    ctx: &Ctx,
+    id: UserId,
+    node: NodeId,
+    patch: &PlacementPatch,
+) -> Result<()> {
     authz::require_visible(ctx, id)?;
     authz::require_placement_editable(ctx, node)?;
     let new_node = patch.node_id.unwrap_or(node);
@@ -1842,7 +2019,22 @@ pub async fn update_placement(
     )
     .await?;
     let mut tx = store.begin_in(ctx.org).await?;
-    let user = load(&mut tx, ctx, id).await?.user;
+    let changed = update_placement_in(&mut tx, ctx, id, node, if_match, &patch).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Changes an authorized placement (see [`may_change_placement`]) in `tx`, with its audit
+/// event; a change to nothing writes nothing.
+pub(crate) async fn update_placement_in(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: UserId,
+    node: NodeId,
+    if_match: Option<i64>,
+    patch: &PlacementPatch,
+) -> Result<(Placement, i64)> {
+    let user = load(tx, ctx, id).await?.user;
     check_version(if_match, user.version, "user")?;
     let before = find_placement(&user, node)
         .cloned()
@@ -1857,10 +2049,7 @@ pub async fn update_placement(
         return Err(ValidationErrors::single("ends_on", "must not be before starts_on").into());
     }
     if new_node != node {
-        if store_nodes::get_tx(&mut tx, ctx.org, new_node)
-            .await?
-            .is_none()
-        {
+        if store_nodes::get_tx(tx, ctx.org, new_node).await?.is_none() {
             return Err(ValidationErrors::single("node_id", "no such node").into());
         }
         if find_placement(&user, new_node).is_some() {
@@ -1871,7 +2060,7 @@ pub async fn update_placement(
         }
     }
     if new_node != node || role != before.role_id {
-        check_role(&mut tx, ctx, role, new_node, "role_id").await?;
+        check_role(tx, ctx, role, new_node, "role_id").await?;
     }
     let unchanged = new_node == node
         && role == before.role_id
@@ -1881,7 +2070,7 @@ pub async fn update_placement(
         return Ok((before, user.version));
     }
     people::update_placement(
-        &mut tx,
+        tx,
         id,
         node,
         &PlacementUpdate {
@@ -1892,20 +2081,19 @@ pub async fn update_placement(
         },
     )
     .await?;
-    bump(&mut tx, ctx, &user).await?;
-    let after_user = load_any(&mut tx, ctx, id).await?.user;
+    bump(tx, ctx, &user).await?;
+    let after_user = load_any(tx, ctx, id).await?.user;
     let after = find_placement(&after_user, new_node)
         .cloned()
         .ok_or(ServiceError::NotFound("placement"))?;
     audit::record(
-        &mut tx,
+        tx,
         ctx,
         "placement.update",
         Target::of_user("placement", new_node, id),
         &Changes::diff(&before, &after),
     )
     .await?;
-    tx.commit().await?;
     Ok((after, after_user.version))
 }
 

@@ -35,6 +35,7 @@ pub mod sign_in;
 pub mod structure;
 mod time;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 
 pub use db::{Backend, MigrationStatus, Store, Tx, mask_url};

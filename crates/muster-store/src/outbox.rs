@@ -56,6 +56,53 @@ pub async fn insert(tx: &mut Tx, m: &NewMessage<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Queues many messages (see [`insert`]), a hundred per statement.
+pub async fn insert_many(tx: &mut Tx, messages: &[NewMessage<'_>]) -> Result<()> {
+    for chunk in messages.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let v = |i: usize| format!("${}", r * 9 + i);
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {}, 'queued', 0, {}, {})",
+                    v(1),
+                    v(2),
+                    v(3),
+                    v(4),
+                    v(5),
+                    v(6),
+                    v(7),
+                    v(8),
+                    v(9),
+                    v(9)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (id, org_id, user_id, channel, recipient, subject, body, category,
+                 status, attempts, next_attempt_at, created_at)
+             VALUES {}",
+            rows.join(", ")
+        );
+        on_conn!(tx tx, c => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for m in chunk {
+                query = query
+                    .bind(m.id)
+                    .bind(m.org.as_uuid())
+                    .bind(m.user.map(|u| u.as_uuid()))
+                    .bind(m.channel)
+                    .bind(m.recipient)
+                    .bind(m.subject)
+                    .bind(m.body)
+                    .bind(m.category)
+                    .bind(m.now);
+            }
+            query.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// A message as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {

@@ -163,6 +163,39 @@ pub async fn insert_placement(tx: &mut Tx, p: &NewPlacement) -> Result<()> {
     Ok(())
 }
 
+/// Inserts many placements, a hundred per statement.
+pub async fn insert_placements(tx: &mut Tx, placements: &[NewPlacement]) -> Result<()> {
+    for chunk in placements.chunks(125) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let values: Vec<String> = (1..=8).map(|i| format!("${}", r * 8 + i)).collect();
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO placements (org_id, user_id, node_id, role_id, is_default, starts_on, ends_on, created_at)
+             VALUES {}",
+            rows.join(", ")
+        );
+        on_conn!(tx tx, c => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for p in chunk {
+                query = query
+                    .bind(p.org.as_uuid())
+                    .bind(p.user.as_uuid())
+                    .bind(p.node.as_uuid())
+                    .bind(p.role.as_uuid())
+                    .bind(p.is_default)
+                    .bind(p.starts_on)
+                    .bind(p.ends_on)
+                    .bind(p.now);
+            }
+            query.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
 /// How many users (of any status) an organization has.
 pub async fn count_users(store: &Store, org: OrgId) -> Result<i64> {
     Ok(

@@ -170,6 +170,7 @@ impl From<ServiceError> for Problem {
             }
             ServiceError::TooLarge { limit } => Self::too_large(limit),
             ServiceError::ReadFile { .. }
+            | ServiceError::WriteOutput { .. }
             | ServiceError::Store(_)
             | ServiceError::Blob(_)
             | ServiceError::Hashing(_) => {

@@ -34,6 +34,8 @@ pub enum Command {
     /// Remove ended sessions, old sign-in attempts and old sent or failed messages now
     /// (a running server does this every hour); the audit trail is never purged.
     Purge(PurgeArgs),
+    /// Users in bulk: import from CSV, export to CSV or JSON Lines.
+    User(UserArgs),
     /// Developer tools: measurements and test data.
     Dev(DevArgs),
 }
@@ -156,6 +158,91 @@ pub struct CheckArgs {
     /// Name of the acting user's current location (default: their default placement's).
     #[arg(long, value_name = "NAME")]
     pub at: Option<String>,
+}
+
+/// Options of `muster user`.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+/// The subcommands of `muster user`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create users from a CSV file: every row is checked first, and nothing is written
+    /// unless all are valid (or `--skip-invalid`). Columns: those of `muster user export`
+    /// (`login`, `first_name`, `last_name`, …, placements as `Node=Role;Node=Role`, the default
+    /// first) or common aliases (username, surname, e-mail, …), or `node` and `role`.
+    Import(UserImportArgs),
+    /// Write every user (but deleted ones) as CSV or JSON Lines, in the columns
+    /// `muster user import` reads.
+    Export(UserExportArgs),
+}
+
+/// What imported `password` users get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PasswordsArg {
+    /// No password and an invitation email; an administrator sends a temporary password
+    /// later (reset). Nothing is hashed: fast.
+    Invite,
+    /// A generated temporary password each, in the welcome email (one Argon2 hash per
+    /// user: slow for large files).
+    Temporary,
+}
+
+/// Options of `muster user import`.
+#[derive(Debug, Args)]
+pub struct UserImportArgs {
+    /// The CSV file (UTF-8, a header row, then one row per user).
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// Organization sign-in handle (may be left out when there is only one).
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+    /// Check every row and report, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// What imported `password` users get.
+    #[arg(long, value_enum, default_value = "invite")]
+    pub passwords: PasswordsArg,
+    /// Map a column of the file to a field (`--map "Surname=last_name"`, or
+    /// `--map "Notes=ignore"` to drop it); repeatable.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub map: Vec<String>,
+    /// The column separator (default `,`; `\t` for tabs).
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    pub delimiter: String,
+    /// Import the valid rows and skip the others (default: all or nothing).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Format of `muster user export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Options of `muster user export`.
+#[derive(Debug, Args)]
+pub struct UserExportArgs {
+    /// Organization sign-in handle (may be left out when there is only one).
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+    /// Format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormatArg,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Options of `muster dev`.

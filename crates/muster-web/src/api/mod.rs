@@ -20,6 +20,7 @@ mod reference;
 mod roles;
 mod settings;
 mod tokens;
+mod user_bulk;
 mod users;
 
 use axum::Json;
@@ -73,6 +74,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(modules::routes())
         .merge(settings::routes())
         .merge(hierarchy::routes())
+        .merge(user_bulk::routes())
         .merge(users::routes())
         .merge(people::routes())
         .merge(records::routes())

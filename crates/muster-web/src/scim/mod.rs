@@ -167,6 +167,7 @@ impl From<ServiceError> for ScimError {
                 format!("the request is larger than {limit} bytes"),
             ),
             other @ (ServiceError::ReadFile { .. }
+            | ServiceError::WriteOutput { .. }
             | ServiceError::Store(_)
             | ServiceError::Blob(_)
             | ServiceError::Hashing(_)) => {

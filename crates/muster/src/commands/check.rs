@@ -58,7 +58,8 @@ pub(crate) async fn run(config: &Config, args: &CheckArgs) -> anyhow::Result<()>
     Ok(())
 }
 
-async fn organization(store: &Store, slug: Option<&str>) -> anyhow::Result<OrgId> {
+/// The organization with sign-in handle `slug`, or the only one.
+pub(crate) async fn organization(store: &Store, slug: Option<&str>) -> anyhow::Result<OrgId> {
     if let Some(slug) = slug {
         let org = orgs::find_by_slug(store, slug)
             .await?

@@ -8,6 +8,7 @@ mod migrate;
 mod org;
 mod purge;
 mod serve;
+mod user;
 
 use crate::cli::Command;
 use crate::config::Config;
@@ -21,6 +22,7 @@ pub(crate) async fn run(command: Command, config: Config) -> anyhow::Result<()> 
         Command::Migrate(args) => migrate::run(&config, &args).await,
         Command::Audit(args) => audit::run(&config, &args).await,
         Command::Check(args) => check::run(&config, &args).await,
+        Command::User(args) => user::run(&config, &args).await,
         Command::Purge(args) => purge::run(&config, &args).await,
         Command::Dev(args) => dev::run(&config, &args).await,
     }

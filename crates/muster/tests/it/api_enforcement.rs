@@ -189,7 +189,7 @@ pub(crate) async fn agency(backend: Backend) -> Agency {
 
 impl Agency {
     /// Signs `login` in and returns an API client on the session.
-    async fn session(&self, login: &str) -> Api {
+    pub(crate) async fn session(&self, login: &str) -> Api {
         let reply = self
             .app
             .client
@@ -1093,6 +1093,12 @@ async fn every_route_refuses_a_caller_without_rights(backend: Backend) {
             "patch",
             "/settings".into(),
             Some(json!({"lockout_threshold": 3})),
+        ),
+        ("post", "/users/import".into(), None),
+        (
+            "post",
+            "/users/bulk".into(),
+            Some(json!({"action": "deactivate", "user_ids": [other], "preview": true})),
         ),
         ("get", "/audit".into(), None),
         ("post", "/audit/verify".into(), Some(json!({}))),

@@ -30,6 +30,8 @@ mod scim;
 mod server;
 mod smtp;
 mod tenancy;
+mod user_bulk;
+mod user_import;
 
 use std::path::Path;
 
