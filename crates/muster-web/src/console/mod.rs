@@ -28,6 +28,7 @@ mod user_page;
 mod user_placements;
 mod user_records;
 mod users;
+mod users_bulk;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -52,6 +53,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/location", post(auth::set_location))
         .route("/console/users", get(users::list))
+        .route("/console/users/bulk", post(users_bulk::bulk))
         .route(
             "/console/users/new",
             get(user_new::page).post(user_new::create),
