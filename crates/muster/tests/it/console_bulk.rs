@@ -1,7 +1,7 @@
 //! The users list's bulk actions over HTTP, on both backends: the preview's counts and
 //! refusals, Confirm applying through the bulk service (audited per user), all or nothing
-//! across the caller's scope, and the CSRF check. (The service itself is tested through
-//! the API in `user_bulk.rs`.)
+//! across the caller's scope, and the CSRF check; and the "Import users" page. (The
+//! services themselves are tested through the API in `user_bulk.rs` and `user_import.rs`.)
 
 use muster_testkit::{Backend, on_both_backends};
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ on_both_backends!(
     the_list_offers_the_bulk_bar_and_a_preview_counts_before_confirm_applies,
     a_user_outside_the_division_is_refused_and_nothing_changes,
     a_bulk_post_without_the_csrf_token_is_forbidden,
+    the_import_page_checks_a_file_reports_bad_rows_by_row_and_column_and_imports_a_good_one,
 );
 
 async fn post(a: &Agency, client: &Browser, form: &[(&str, &str)]) -> (u16, String, String) {
@@ -195,4 +196,103 @@ async fn a_bulk_post_without_the_csrf_token_is_forbidden(backend: Backend) {
     assert_eq!(code, 403);
     assert_eq!(status(&a, &a.officer1).await, "active");
     assert!(events(&a, "user.deactivate", &a.officer1).await.is_empty());
+}
+
+/// Uploads `csv` to the import page with `step` (`check` or `import`).
+async fn upload(
+    a: &Agency,
+    client: &Browser,
+    csrf: &str,
+    step: &str,
+    csv: &str,
+) -> (u16, String, String) {
+    const BOUNDARY: &str = "console-import-test-boundary-7xK";
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"step\"\r\n\r\n{step}\r\n\
+         --{BOUNDARY}--\r\n"
+    );
+    let reply = client
+        .post(a.app.url(&format!("/console/users/import?csrf={csrf}")))
+        .header("Origin", a.app.base_url.clone())
+        .body(
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            body.into_bytes(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status().as_u16();
+    let location = reply
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, reply.text().await.unwrap())
+}
+
+async fn exists(a: &Agency, login: &str) -> bool {
+    let found = a
+        .admin
+        .get(&format!("/users?q={login}&status=active,inactive"))
+        .await;
+    found.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["login"] == login)
+}
+
+async fn the_import_page_checks_a_file_reports_bad_rows_by_row_and_column_and_imports_a_good_one(
+    backend: Backend,
+) {
+    let a = agency(backend).await;
+    let (client, csrf) = sign_in(&a.app, &a.slug, "divadmin", PASSWORD).await;
+    let list = client
+        .get(a.app.url("/console/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("href=\"/console/users/import\""), "{list}");
+    let reply = client
+        .get(a.app.url("/console/users/import"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status().as_u16(), 200);
+    assert!(reply.text().await.unwrap().contains("name=\"file\""));
+
+    let header = "login,first_name,last_name,email,employee_number,placements\n";
+    let bad = format!(
+        "{header}ann.new,Ann,New,ann@bcpd.gov,E-100,Station 1=Employee\n\
+         bob.new,Bob,New,not-an-email,E-101,Station 1=Employee\n"
+    );
+    for step in ["check", "import"] {
+        let (code, _, html) = upload(&a, &client, &csrf, step, &bad).await;
+        assert_eq!(code, 422, "{html}");
+        assert!(html.contains("id=\"import-problems\""), "{html}");
+        assert!(html.contains("<tr><td>3</td><td>email</td>"), "{html}");
+        assert!(!html.contains("<tr><td>2</td>"), "{html}");
+        assert!(html.contains("nothing was imported"));
+        assert!(!exists(&a, "ann.new").await, "nothing written");
+    }
+
+    let good = format!("{header}ann.new,Ann,New,ann@bcpd.gov,E-100,Station 1=Employee\n");
+    let (code, _, html) = upload(&a, &client, &csrf, "check", &good).await;
+    assert_eq!(code, 200, "{html}");
+    assert!(html.contains("id=\"import-ok\""), "{html}");
+    assert!(!exists(&a, "ann.new").await, "a check writes nothing");
+    let (code, location, html) = upload(&a, &client, &csrf, "import", &good).await;
+    assert_eq!((code, location.as_str()), (303, "/console/users"), "{html}");
+    assert!(exists(&a, "ann.new").await);
+    let events = a.admin.get("/audit?action=user.import").await;
+    assert_eq!(events.expect(200)["items"].as_array().unwrap().len(), 1);
+
+    // Without the token in the query, the upload is refused.
+    let (code, _, _) = upload(&a, &client, "forged", "import", &good).await;
+    assert_eq!(code, 403);
 }
