@@ -62,10 +62,13 @@ struct PreviewPage {
     unchanged: u64,
     refused: Vec<Refused>,
     message: String,
+    /// Whether changes to users who also work outside the current location are confirmed.
+    confirmed: bool,
 }
 
 /// `POST /console/users/bulk`: `action`, the ticked `user_ids` (or, with `all`, every
-/// `page_ids`), and `step` (`apply` to carry it out, else a preview).
+/// `page_ids`), `step` (`apply` to carry it out, else a preview) and `confirm` (changes to
+/// users who also work outside the current location are confirmed).
 pub(crate) async fn bulk(
     State(state): State<AppState>,
     console: Console,
@@ -90,6 +93,7 @@ pub(crate) async fn bulk(
     if ids.is_empty() {
         return redirect_with(LIST, "error", "Select at least one user first.");
     }
+    let confirmed = form.ticked("confirm");
     let request = |preview| BulkRequest {
         action: kind,
         user_ids: Some(ids.clone()),
@@ -98,7 +102,7 @@ pub(crate) async fn bulk(
         role_id: None,
         reason: None,
         preview,
-        confirm: false,
+        confirm: confirmed,
     };
     let ctx = &console.ctx;
     let mut message = String::new();
@@ -145,6 +149,7 @@ pub(crate) async fn bulk(
             })
             .collect(),
         message,
+        confirmed,
     };
     (status, page).into_response()
 }

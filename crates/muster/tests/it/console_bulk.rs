@@ -13,6 +13,7 @@ on_both_backends!(
     the_list_offers_the_bulk_bar_and_a_preview_counts_before_confirm_applies,
     a_user_outside_the_division_is_refused_and_nothing_changes,
     a_bulk_post_without_the_csrf_token_is_forbidden,
+    users_who_also_work_elsewhere_are_changed_once_that_is_confirmed,
     the_import_page_checks_a_file_reports_bad_rows_by_row_and_column_and_imports_a_good_one,
 );
 
@@ -295,4 +296,48 @@ async fn the_import_page_checks_a_file_reports_bad_rows_by_row_and_column_and_im
     // Without the token in the query, the upload is refused.
     let (code, _, _) = upload(&a, &client, "forged", "import", &good).await;
     assert_eq!(code, 403);
+}
+
+async fn users_who_also_work_elsewhere_are_changed_once_that_is_confirmed(backend: Backend) {
+    let a = agency(backend).await;
+    let (client, csrf) = sign_in(&a.app, &a.slug, "divadmin", PASSWORD).await;
+    let selection = [
+        ("csrf", csrf.as_str()),
+        ("action", "deactivate"),
+        ("user_ids", a.officer1.as_str()),
+        ("user_ids", a.multi.as_str()),
+    ];
+    let (code, _, html) = post(&a, &client, &selection).await;
+    assert_eq!(code, 200, "{html}");
+    assert!(
+        html.contains("id=\"bulk-refused\"><strong>1</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("<td>multi</td>"), "{html}");
+    assert!(html.contains("id=\"bulk-confirm-elsewhere\""));
+    assert!(!html.contains("name=\"step\" value=\"apply\""));
+
+    let mut confirmed = selection.to_vec();
+    confirmed.push(("confirm", "1"));
+    let (code, _, html) = post(&a, &client, &confirmed).await;
+    assert_eq!(code, 200, "{html}");
+    assert!(
+        html.contains("id=\"bulk-changed\"><strong>2</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"confirm\" value=\"1\""));
+    assert_eq!(status(&a, &a.multi).await, "active");
+
+    // Applying without the confirmation is refused; with it, both change.
+    let mut unconfirmed = selection.to_vec();
+    unconfirmed.push(("step", "apply"));
+    let (code, _, _) = post(&a, &client, &unconfirmed).await;
+    assert_eq!(code, 409);
+    assert_eq!(status(&a, &a.officer1).await, "active");
+    confirmed.push(("step", "apply"));
+    let (code, location, _) = post(&a, &client, &confirmed).await;
+    assert_eq!((code, location.as_str()), (303, "/console/users"));
+    assert_eq!(status(&a, &a.officer1).await, "inactive");
+    assert_eq!(status(&a, &a.multi).await, "inactive");
+    assert_eq!(events(&a, "user.deactivate", &a.multi).await.len(), 1);
 }
