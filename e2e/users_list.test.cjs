@@ -133,3 +133,18 @@ test("a Division administrator does not see users outside their division", async
   await page.goto(`${BASE}/console/users?size=100`);
   await shot(page, "division-admin-users");
 });
+
+test("select all on this page ticks every row, and a bulk action is previewed before anything changes", async () => {
+  await admin.goto(`${BASE}/console/users?size=10`);
+  const boxes = admin.locator("input.row-select");
+  assert.equal(await boxes.count(), 10);
+  await admin.getByLabel("Select all on this page").check();
+  for (const checked of await boxes.evaluateAll((all) => all.map((b) => b.checked))) assert.equal(checked, true);
+  await admin.locator("#bulk-action").selectOption("reactivate");
+  await admin.getByRole("button", { name: "Preview" }).click();
+  await admin.waitForURL(`${BASE}/console/users/bulk`);
+  assert.match(await admin.locator("#bulk-unchanged").innerText(), /^10 already are/, "active users stay as they are");
+  await shot(admin, "bulk-preview");
+  await admin.getByRole("link", { name: "Back to the list" }).click();
+  await admin.waitForURL(/\/console\/users$/);
+});

@@ -28,6 +28,8 @@ mod user_page;
 mod user_placements;
 mod user_records;
 mod users;
+mod users_bulk;
+mod users_import;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -52,6 +54,13 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
         )
         .route("/console/location", post(auth::set_location))
         .route("/console/users", get(users::list))
+        .route("/console/users/bulk", post(users_bulk::bulk))
+        .route(
+            "/console/users/import",
+            get(users_import::page)
+                .post(users_import::upload)
+                .layer(DefaultBodyLimit::max(users_import::MAX_BYTES)),
+        )
         .route(
             "/console/users/new",
             get(user_new::page).post(user_new::create),

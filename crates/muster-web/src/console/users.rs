@@ -192,6 +192,8 @@ struct UsersPage {
     prev: String,
     next: String,
     keep: Vec<(&'static str, String)>,
+    /// Whether the rows can be ticked for a bulk action.
+    can_bulk: bool,
 }
 
 /// `GET /console/users`.
@@ -241,7 +243,10 @@ pub(crate) async fn list(
         .into_iter()
         .filter(|(k, _)| *k != "size")
         .collect();
+    let can_bulk =
+        console.chrome.can("users.lifecycle") || console.chrome.can("users.reset_password");
     UsersPage {
+        can_bulk,
         chrome: console.chrome.page("users", "Users"),
         q: list.q.clone(),
         kind: list.kind.map_or("", LoginKind::as_str),

@@ -17,6 +17,7 @@ mod api_roles;
 mod api_users;
 mod cli;
 mod console;
+mod console_bulk;
 mod console_org;
 mod console_records;
 mod console_users;

@@ -55,6 +55,16 @@
       });
     });
 
+    // "Select all on this page" of the users list ticks every row (the server reads the
+    // box itself, so it works without this too).
+    document.querySelectorAll("[data-select-all]").forEach(function (all) {
+      all.addEventListener("change", function () {
+        document.querySelectorAll("input.row-select").forEach(function (box) {
+          box.checked = all.checked;
+        });
+      });
+    });
+
     // The sidebar on narrow screens.
     var toggle = document.querySelector("[data-nav-toggle]");
     var sidebar = document.getElementById("sidebar");
