@@ -388,6 +388,10 @@ pub fn require_placement_editable(ctx: &Ctx, node: NodeId) -> Result<()> {
     let Some(p) = principal(ctx) else {
         return Ok(());
     };
+    if p.index.node_name(node).is_none() {
+        // A node outside the organization holds no placement of anyone's.
+        return Err(ServiceError::NotFound("placement"));
+    }
     let decision = p.index.can_edit_placement(p.user, p.current, node, p.today);
     if decision.allowed {
         Ok(())

@@ -586,6 +586,7 @@ async fn update_placement(
         (status = 204),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the only or the default placement",
             body = Problem, content_type = "application/problem+json"),

@@ -1689,6 +1689,27 @@ async fn every_user_change_is_audited_without_secrets(backend: Backend) {
         )
         .await
         .expect(200);
+    // A node that is not in the organization holds no placement: 404, not 403.
+    let nowhere = "2539b82f-14c6-4b6f-9f5f-6e0da80f8a1a";
+    w.api
+        .delete(&format!("{path}/placements/{nowhere}"), None)
+        .await
+        .expect_problem_type(404, "not-found");
+    w.api
+        .patch(
+            &format!("{path}/placements/{nowhere}"),
+            &json!({"ends_on": "2027-01-31"}),
+            None,
+        )
+        .await
+        .expect_problem_type(404, "not-found");
+    w.api
+        .put(
+            &format!("{path}/default-placement"),
+            &json!({"node_id": nowhere}),
+        )
+        .await
+        .expect_problem_type(404, "not-found");
     w.api
         .delete(&format!("{path}/placements/{}", w.station1), None)
         .await
