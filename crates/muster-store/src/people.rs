@@ -163,19 +163,14 @@ pub async fn insert_placement(tx: &mut Tx, p: &NewPlacement) -> Result<()> {
     Ok(())
 }
 
-/// Inserts many placements, a hundred per statement.
+/// Inserts many placements, [`BULK_ROWS`] per statement.
 pub async fn insert_placements(tx: &mut Tx, placements: &[NewPlacement]) -> Result<()> {
-    for chunk in placements.chunks(125) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let values: Vec<String> = (1..=8).map(|i| format!("${}", r * 8 + i)).collect();
-                format!("({})", values.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO placements (org_id, user_id, node_id, role_id, is_default, starts_on, ends_on, created_at)
-             VALUES {}",
-            rows.join(", ")
+    for chunk in placements.chunks(BULK_ROWS) {
+        let sql = values_sql(
+            "INSERT INTO placements (org_id, user_id, node_id, role_id, is_default, starts_on,
+                 ends_on, created_at) VALUES",
+            8,
+            chunk.len(),
         );
         on_conn!(tx tx, c => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -432,35 +427,6 @@ pub async fn insert_users_bulk(tx: &mut Tx, users: &[(NewUser<'_>, Option<DbTime
                 .bind(user.org.as_uuid())
                 .bind(user.login.normalized())
                 .bind(user.id.as_uuid());
-        }
-        query.execute(c).await.map(|r| r.rows_affected())
-    })?;
-    Ok(())
-}
-
-/// Inserts up to [`BULK_ROWS`] placements with one statement.
-pub async fn insert_placements_bulk(tx: &mut Tx, placements: &[NewPlacement]) -> Result<()> {
-    if placements.is_empty() {
-        return Ok(());
-    }
-    let sql = values_sql(
-        "INSERT INTO placements (org_id, user_id, node_id, role_id, is_default, starts_on,
-             ends_on, created_at) VALUES",
-        8,
-        placements.len(),
-    );
-    on_conn!(tx tx, c => {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-        for p in placements {
-            query = query
-                .bind(p.org.as_uuid())
-                .bind(p.user.as_uuid())
-                .bind(p.node.as_uuid())
-                .bind(p.role.as_uuid())
-                .bind(p.is_default)
-                .bind(p.starts_on)
-                .bind(p.ends_on)
-                .bind(p.now);
         }
         query.execute(c).await.map(|r| r.rows_affected())
     })?;

@@ -136,7 +136,10 @@ pub async fn generate(
         .len()
         .min(usize::try_from(request.users).unwrap_or(usize::MAX));
     let admin_ids = roster.write(&mut tx, &jobs[..admins], &tree).await?;
-    let admin = admin_ids[0];
+    // At least one user was asked for, and the organization administrator comes first.
+    let admin = *admin_ids
+        .first()
+        .ok_or_else(|| ValidationErrors::single("users", "must be at least 1"))?;
     let admin_token = tokens::create_in(&mut tx, ids.org, admin, "muster dev seed", now).await?;
     let division_admin = match (
         jobs.iter()
@@ -447,7 +450,7 @@ impl Roster<'_> {
                     }
                 }
             }
-            people::insert_placements_bulk(tx, &placements).await?;
+            people::insert_placements(tx, &placements).await?;
             self.placements += placements.len() as u64;
             for d in &drawn {
                 self.by_status[status_index(d.status)] += 1;
